@@ -1,0 +1,1 @@
+"""The ``moonbase`` command line: a thin layer over library functions (see :mod:`moonbase.cli.app`)."""

@@ -1,0 +1,70 @@
+"""``moonbase``: the command-line entry point.
+
+Each area registers a typer sub-application in its own module (``moonbase.cli.sky`` and so on).
+User mistakes raise :class:`moonbase.errors.InputError`; :func:`main` prints them as one line,
+``moonbase: error: <field>: <message>``, and exits with status 2, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import click
+import typer
+
+from moonbase.errors import DataError, InputError
+
+app = typer.Typer(
+    name="moonbase",
+    help="Plan, build and run a multi-national lunar research station.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+#: (module under moonbase.cli, attribute, how it is added) for each command or command group.
+_COMMANDS = (
+    ("sky", "sky", "command"),
+    ("run", "run", "command"),
+)
+
+
+def _register() -> None:
+    for module_name, attribute, kind in _COMMANDS:
+        module = import_module(f"moonbase.cli.{module_name}")
+        target = getattr(module, attribute)
+        if kind == "command":
+            app.command(name=module_name)(target)
+        else:
+            app.add_typer(target, name=module_name)
+
+
+_register()
+
+
+def _fail(message: str) -> int:
+    click.echo(f"moonbase: error: {message}", err=True)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        result = app(args=args, prog_name="moonbase", standalone_mode=False)
+    except InputError as error:
+        return _fail(error.one_line())
+    except DataError as error:
+        return _fail(str(error))
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        return _fail(error.format_message().replace("\n", " "))
+    except click.exceptions.Abort:
+        return _fail("aborted")
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
