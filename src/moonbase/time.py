@@ -75,7 +75,9 @@ def parse_utc(text: str | datetime | Time, *, field: str = "time") -> Time:
             f"{text!r} carries a non-UTC offset", field=field, hint="give the time in UTC"
         )
     seconds = moment.second + moment.microsecond * 1e-6
-    return timescale().utc(moment.year, moment.month, moment.day, moment.hour, moment.minute, seconds)
+    return timescale().utc(
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, seconds
+    )
 
 
 def parse_step(text: str | float, *, field: str = "step") -> float:
@@ -110,7 +112,10 @@ def time_range(
     *,
     fields: tuple[str, str, str] = ("start", "stop", "step"),
 ) -> Time:
-    """Evenly spaced UTC times from ``start`` up to and including ``stop`` (when it falls on a step).
+    """Evenly spaced times from ``start`` up to and including ``stop`` (when it falls on a step).
+
+    Steps are uniform in elapsed (SI) time, so across a leap second the UTC labels that follow
+    fall one second early (there has been none since 2016-12-31).
 
     ``step`` is a duration string (``"1h"``) or seconds. ``fields`` names the three arguments in
     error messages (the CLI passes ``("--start", "--stop", "--step")``).

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from numba import njit, prange
 from jplephem.pck import PCK
 from jplephem.spk import SPK
+from numba import njit, prange
 from skyfield.data import text_pck
 
 from moonbase.constants import DAY_S, J2000_JD

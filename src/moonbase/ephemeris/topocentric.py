@@ -35,8 +35,10 @@ from moonbase.time import Time, tdb_seconds
 __all__ = [
     "CORRECTIONS",
     "Horizontal",
+    "body_fixed_vectors",
     "check_site",
     "horizontal",
+    "stellar_aberration",
     "surface_point_km",
     "topocentric_vectors",
 ]
@@ -153,6 +155,20 @@ def _site_vectors(
             out[i, m, n] = rotation[n, i, 0] * dx + rotation[n, i, 1] * dy + rotation[n, i, 2] * dz
 
 
+def stellar_aberration(vector_km: np.ndarray, observer_velocity_km_s: np.ndarray) -> np.ndarray:
+    """Apparent direction of ``vector_km`` (3, ...) for an observer moving at the given velocity.
+
+    The vector is turned towards the velocity by the angle phi with ``sin(phi) = |u x v/c|``
+    (classical aberration, as SPICE's ``stelab``); its length is kept.
+    """
+    distance = np.linalg.norm(vector_km, axis=0)
+    u = vector_km / distance
+    beta = observer_velocity_km_s / C_KM_S
+    perpendicular = beta - u * np.sum(u * beta, axis=0)
+    cos_phi = np.sqrt(np.clip(1.0 - np.sum(perpendicular**2, axis=0), 0.0, 1.0))
+    return distance * (u * cos_phi + perpendicular)
+
+
 def _target_state_for_light_time(eph, body, et, centre_r, light_time):
     """Target state at ``et - tau`` for the light time from the Moon's centre (one refinement)."""
     target_r, target_v = eph.state(body, et)
@@ -175,8 +191,9 @@ def topocentric_vectors(
 ) -> np.ndarray:
     """Vectors from sites to ``body`` (``"sun"`` or ``"earth"``) in the body-fixed frame, km.
 
-    Shape ``(3,) + S + T`` for site arrays of shape ``S`` and times of shape ``T``.
-    ``frame`` is ``"ME"`` (mean Earth / polar axis, the frame of LOLA maps) or ``"PA"``.
+    Shape ``(3,) + S + T`` for site arrays of shape ``S`` and times of shape ``T``. Sites are
+    always fixed in MOON_ME (the frame of lunar maps); ``frame`` chooses the axes of the output:
+    ``"ME"`` (mean Earth / polar axis) or ``"PA"`` (principal axes).
     """
     if body not in _BODIES:
         raise InputError(f"unknown body {body!r}", field="body", hint="choose 'sun' or 'earth'")
@@ -186,10 +203,21 @@ def topocentric_vectors(
             field="correction",
             hint=f"choose one of {', '.join(CORRECTIONS)}",
         )
-    light_time, aberration = CORRECTIONS[correction]
     lat, lon, height = check_site(latitude_deg, longitude_deg, height_m)
-    site_shape = lat.shape
-    site_km = np.ascontiguousarray(surface_point_km(lat, lon, height).reshape(3, -1).T)
+    site_km = surface_point_km(lat, lon, height)
+    return body_fixed_vectors(t, body, site_km, frame=frame, correction=correction)
+
+
+def body_fixed_vectors(
+    t: Time, body: str, site_km: np.ndarray, *, frame: str = "ME", correction: str = "apparent"
+) -> np.ndarray:
+    """Like :func:`topocentric_vectors` for body-fixed site positions ``(3,) + S`` in km.
+
+    A site at the origin gives the view from the Moon's centre (e.g. for the sub-solar point).
+    """
+    light_time, aberration = CORRECTIONS[correction]
+    site_shape = np.shape(site_km)[1:]
+    site_km = np.ascontiguousarray(np.reshape(site_km, (3, -1)).T, dtype=float)
 
     eph = lunar_ephemeris()
     et_all = np.asarray(tdb_seconds(t), dtype=float)
@@ -197,13 +225,19 @@ def topocentric_vectors(
     et = np.ascontiguousarray(et_all.ravel())
     eph.check_coverage(et)
 
+    if frame not in ("ME", "PA"):
+        raise InputError(
+            f"unknown lunar frame {frame!r}", field="frame", hint="choose 'ME' or 'PA'"
+        )
     centre_r, centre_v = eph.state("moon", et)
-    rotation = np.ascontiguousarray(eph.rotation(et, frame))
+    rotation = np.ascontiguousarray(eph.rotation(et, "ME"))
     target_r, target_v, tau = _target_state_for_light_time(eph, body, et, centre_r, light_time)
     out = np.empty((3, site_km.shape[0], et.shape[0]))
     _site_vectors(
         site_km, rotation, centre_r, centre_v, target_r, target_v, tau, light_time, aberration, out
     )
+    if frame == "PA":  # sites are fixed in ME; only the output axes change
+        out = np.einsum("ji,jmn->imn", eph.me_from_pa, out)
     return out.reshape((3,) + site_shape + time_shape)
 
 
@@ -227,7 +261,7 @@ def horizontal(
     >>> bool(-3 < sun.elevation_deg < 3)
     True
     """
-    lat, lon, height = check_site(latitude_deg, longitude_deg)
+    lat, lon, _ = check_site(latitude_deg, longitude_deg)
     vec = topocentric_vectors(t, body, lat, lon, height_m, correction=correction)
     extra = (None,) * np.ndim(tdb_seconds(t))
     phi, lam = np.radians(lat)[(..., *extra)], np.radians(lon)[(..., *extra)]
