@@ -10,7 +10,10 @@ kernels (shipped in ``lunarsky``), offline, vectorised over sites and times.
 (3,)
 """
 
+from moonbase.ephemeris.disk import solar_disk_fraction, sun_angular_radius_deg
+from moonbase.ephemeris.events import above_elevation, elevation_crossings, find_transitions
 from moonbase.ephemeris.kernels import LunarEphemeris, lunar_ephemeris
+from moonbase.ephemeris.points import libration, sub_earth_point, subsolar_point
 from moonbase.ephemeris.topocentric import (
     CORRECTIONS,
     Horizontal,
@@ -24,9 +27,17 @@ __all__ = [
     "CORRECTIONS",
     "Horizontal",
     "LunarEphemeris",
+    "above_elevation",
     "check_site",
+    "elevation_crossings",
+    "find_transitions",
     "horizontal",
+    "libration",
     "lunar_ephemeris",
+    "solar_disk_fraction",
+    "sub_earth_point",
+    "subsolar_point",
+    "sun_angular_radius_deg",
     "surface_point_km",
     "topocentric_vectors",
 ]
