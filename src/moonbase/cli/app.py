@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
-import click
 import typer
+from typer.exceptions import Abort, Exit, TyperException
 
 from moonbase.errors import DataError, InputError
 
@@ -44,7 +44,7 @@ _register()
 
 
 def _fail(message: str) -> int:
-    click.echo(f"moonbase: error: {message}", err=True)
+    print(f"moonbase: error: {message}", file=sys.stderr)
     return 2
 
 
@@ -57,11 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(error.one_line())
     except DataError as error:
         return _fail(str(error))
-    except click.exceptions.Exit as done:
+    except Exit as done:
         return done.exit_code
-    except click.ClickException as error:
-        return _fail(error.format_message().replace("\n", " "))
-    except click.exceptions.Abort:
+    except TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            print(error.format_message())
+            return 0
+        return _fail(" ".join(error.format_message().split()))
+    except Abort:
         return _fail("aborted")
     return result if isinstance(result, int) else 0
 
