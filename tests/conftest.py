@@ -23,23 +23,23 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def spice(shared_data):
-    """spiceypy with DE421 (from skyfield-data) and the NAIF lunar kernels of ``../shared``.
+def spice():
+    """spiceypy (CSPICE) with DE421 and the NAIF DE421 lunar orientation kernels loaded.
 
-    The kernels are loaded once per test session and unloaded afterwards.
+    Uses the copies in ``../shared/data/spice`` when present, else the copies shipped in the
+    ``lunarsky`` wheel; the lunar radius (``BODY301_RADII``, 1737.4 km as in ``pck00010.tpc``) is
+    set directly. Loaded once per test session and unloaded afterwards.
     """
     spiceypy = pytest.importorskip("spiceypy")
     from moonbase.datastore import locate
 
-    kernels = [
-        locate("de421.bsp"),
-        shared_data / "spice" / "moon_pa_de421_1900-2050.bpc",
-        shared_data / "spice" / "moon_080317.tf",
-        shared_data / "spice" / "pck00010.tpc",
-    ]
-    for kernel in kernels:
-        if not Path(kernel).is_file():
-            pytest.skip(f"SPICE kernel {kernel} is absent")
+    spice_dir = SHARED_DATA / "spice"
+    if (spice_dir / "moon_pa_de421_1900-2050.bpc").is_file():
+        orientation = [spice_dir / "moon_pa_de421_1900-2050.bpc", spice_dir / "moon_080317.tf"]
+    else:
+        orientation = [locate("moon_pa_de421_1900-2050.bpc"), locate("moon_080317.tf")]
+    for kernel in [locate("de421.bsp"), *orientation]:
         spiceypy.furnsh(str(kernel))
+    spiceypy.pdpool("BODY301_RADII", [1737.4, 1737.4, 1737.4])
     yield spiceypy
     spiceypy.kclear()
