@@ -1,0 +1,115 @@
+"""Thin adapters from the scenario and campaign stages to a :class:`Station`.
+
+* :func:`campaign_operating_dates` reads the date each element starts operating from a
+  campaign instance and plan (:mod:`moonbase.campaign`).
+* :func:`station_from_scenario` turns the surface elements of a scenario
+  (:mod:`moonbase.scenario`) into components: ``power_produced_w`` becomes a fission unit
+  (elements whose id, name or note says nuclear/fission/reactor) or a vertical sun-tracking
+  array; ``energy_storage_wh`` a battery; ``power_consumed_survival_w`` a priority-1 load and the
+  rest of ``power_consumed_operating_w`` a priority-2 load. Elements without power figures add
+  nothing and are listed in the returned notes; elements not flown by the plan are left out.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from moonbase.systems.components import Station, parse_station
+
+__all__ = ["campaign_operating_dates", "station_from_scenario"]
+
+_NUCLEAR_WORDS = ("nuclear", "fission", "reactor")
+
+
+def campaign_operating_dates(instance, plan) -> dict[str, date | None]:
+    """Element id -> first operating date under ``plan`` (None: operating before the window)."""
+    from moonbase.campaign.plan import ready_buckets
+
+    starts = instance.bucket_starts
+    out: dict[str, date | None] = {}
+    for element_id, bucket in ready_buckets(instance, plan).items():
+        if bucket < 0:
+            out[element_id] = None
+        elif bucket < len(starts):
+            out[element_id] = starts[bucket]
+    return out
+
+
+def station_from_scenario(
+    scenario, operating_dates: dict[str, date | None] | None = None, *, name: str | None = None
+) -> tuple[Station | None, list[str]]:
+    """Components for the scenario's surface elements; returns ``(station or None, notes)``.
+
+    ``operating_dates`` (from :func:`campaign_operating_dates`) gives each element's arrival;
+    without it every surface element that is not ``failed`` is present from the start.
+    """
+    components: list[dict] = []
+    notes: list[str] = []
+    for e in scenario.elements:
+        if e.location != "site" or e.state == "failed":
+            continue
+        if operating_dates is not None and e.id not in operating_dates:
+            notes.append(f"{e.id}: not flown in the campaign plan, left out")
+            continue
+        when = None if operating_dates is None else operating_dates[e.id]
+        arrival = None if when is None else datetime(when.year, when.month, when.day).isoformat()
+        common = {"arrival_utc": arrival}
+        text = f"{e.id} {e.name} {e.note}".lower()
+        before = len(components)
+        if e.power_produced_w:
+            if any(word in text for word in _NUCLEAR_WORDS):
+                components.append(
+                    {
+                        "type": "fission_reactor",
+                        "name": f"{e.id}:reactor",
+                        "power_w": e.power_produced_w,
+                        **common,
+                    }
+                )
+            else:
+                components.append(
+                    {
+                        "type": "solar_array",
+                        "name": f"{e.id}:pv",
+                        "rated_power_w": e.power_produced_w,
+                        "mount": "vertical_tracking",
+                        **common,
+                    }
+                )
+        if e.energy_storage_wh:
+            components.append(
+                {
+                    "type": "battery",
+                    "name": f"{e.id}:battery",
+                    "capacity_wh": e.energy_storage_wh,
+                    **common,
+                }
+            )
+        survival = e.power_consumed_survival_w or 0.0
+        operating = e.power_consumed_operating_w or 0.0
+        if survival > 0:
+            components.append(
+                {
+                    "type": "load",
+                    "name": f"{e.id}:survival",
+                    "power_w": survival,
+                    "priority": 1,
+                    **common,
+                }
+            )
+        if operating > survival:
+            components.append(
+                {
+                    "type": "load",
+                    "name": f"{e.id}:operations",
+                    "power_w": operating - survival,
+                    "priority": 2,
+                    **common,
+                }
+            )
+        if len(components) == before:
+            notes.append(f"{e.id}: no power figures in the scenario, adds no component")
+    if not components:
+        return None, notes
+    station = parse_station({"name": name or f"{scenario.name} station", "components": components})
+    return station, notes

@@ -1,0 +1,90 @@
+"""Adapters from the scenario and campaign stages, and the site series."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from moonbase.systems import drivers_from_site_series, simulate_station
+from moonbase.systems.adapters import campaign_operating_dates, station_from_scenario
+
+
+def test_station_from_scenario_with_dates():
+    scenario_mod = pytest.importorskip("moonbase.scenario")
+    scenario = scenario_mod.builtin_scenario("ilrs-reference")
+    figures = {
+        "NPU": {"power_produced_w": 40_000.0},
+        "ILRS-1": {
+            "power_produced_w": 30_000.0,
+            "energy_storage_wh": 500_000.0,
+            "power_consumed_survival_w": 2_000.0,
+            "power_consumed_operating_w": 8_000.0,
+        },
+    }
+    elements = [e.model_copy(update=figures.get(e.id, {})) for e in scenario.elements]
+    scenario = scenario.model_copy(update={"elements": elements})
+    dates = {"ILRS-1": date(2031, 1, 1), "NPU": date(2034, 1, 1), "CE-7": date(2027, 1, 1)}
+    station, notes = station_from_scenario(scenario, dates)
+    names = {c.name: c for c in station.components}
+    assert names["NPU:reactor"].type == "fission_reactor"
+    assert names["ILRS-1:pv"].mount == "vertical_tracking"
+    assert names["ILRS-1:operations"].power_w == 6_000.0
+    assert str(names["NPU:reactor"].arrival_utc) == "2034-01-01 00:00:00"
+    assert any(n.startswith("CE-7: no power figures") for n in notes)
+    assert any(n.startswith("ILRS-2: not flown") for n in notes)
+
+
+def test_campaign_operating_dates():
+    campaign = pytest.importorskip("moonbase.campaign")
+    instance = campaign.synthetic_instance(n_elements=6, n_flights=4, years=4)
+    plan = campaign.greedy_plan(instance)
+    dates = campaign_operating_dates(instance, plan)
+    starts = set(instance.bucket_starts)
+    assert dates and all(d is None or d in starts for d in dates.values())
+
+
+def test_site_series_adapter():
+    # a table shaped like moonbase.site.series.site_time_series output
+    n = 48
+    index = pd.date_range("2030-01-01", periods=n, freq="h", name="utc")
+    series = pd.DataFrame(
+        {
+            "sun_disk_fraction": np.r_[np.ones(24), np.zeros(24)],
+            "sun_elevation_deg": np.full(n, 1.0),
+            "sun_azimuth_deg": np.linspace(0, 360, n, endpoint=False),
+            "sun_radius_deg": np.full(n, 0.2666),
+            "earth_visible": np.r_[np.zeros(12), np.ones(36)].astype(bool),
+        },
+        index=index,
+    )
+    drivers = drivers_from_site_series(series, crew=2)
+    # 0.2666 deg is the Sun's apparent radius at 1.0 au (695,700 km / 149,597,870.7 km)
+    assert drivers.sun_distance_au[0] == pytest.approx(1.0, abs=2e-3)
+    station = {
+        "components": [
+            {"type": "solar_array", "name": "pv", "rated_power_w": 1000.0, "mount": "tracking"},
+            {"type": "eclss", "name": "eclss", "initial_o2_kg": 10.0, "power_w_per_crew": 0.0},
+        ]
+    }
+    result = simulate_station(station, drivers)
+    assert result.kpis["longest_darkness_h"] == 24.0
+
+
+def test_site_series_and_flat_horizon_drivers_agree():
+    # Two independent paths to the same drivers: the site stage's per-site series with a
+    # level 0-degree terrain horizon, and this package's flat-horizon builder. Both use the
+    # environment engine for the Sun, so the disk fractions must agree to rounding.
+    site_series = pytest.importorskip("moonbase.site.series")
+    from moonbase.systems import flat_horizon_drivers
+    from moonbase.time import time_range
+
+    t = time_range("2030-03-01", "2030-04-01", "1h")
+    table = site_series.site_time_series(np.zeros(360), -89.45, 222.69, 0.0, t)
+    a = drivers_from_site_series(table)
+    b = flat_horizon_drivers(-89.45, 222.69, "2030-03-01", "2030-04-01", "1h")
+    np.testing.assert_allclose(a.sun_fraction, b.sun_fraction, atol=1e-9)
+    np.testing.assert_array_equal(a.earth_visible, b.earth_visible)
+    np.testing.assert_allclose(a.sun_distance_au, b.sun_distance_au, rtol=1e-12)
