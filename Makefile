@@ -32,7 +32,8 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff format src tests benchmarks
 
 bench: $(STAMP_TEST)
-	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:xdist
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache build src/*.egg-info
