@@ -1,0 +1,47 @@
+"""Persistence for the partner portal: SQLAlchemy 2 models, engines, migrations and tokens.
+
+SQLite under the data directory by default (WAL, foreign keys on); PostgreSQL (psycopg 3) when
+``MOONBASE_DATABASE_URL`` is set. The schema comes from the Alembic migrations shipped in
+``moonbase/store/migrations`` and applied by :func:`migrate`.
+"""
+
+from moonbase.store.db import database_url, make_engine, make_sessionmaker, migrate
+from moonbase.store.models import (
+    ROLES,
+    Base,
+    DataProduct,
+    ExperimentRequest,
+    Job,
+    Partner,
+    Result,
+    ScenarioRecord,
+    Token,
+)
+from moonbase.store.tokens import (
+    create_token,
+    ensure_partner,
+    hash_token,
+    issue_token,
+    lookup_token,
+)
+
+__all__ = [
+    "ROLES",
+    "Base",
+    "DataProduct",
+    "ExperimentRequest",
+    "Job",
+    "Partner",
+    "Result",
+    "ScenarioRecord",
+    "Token",
+    "create_token",
+    "database_url",
+    "ensure_partner",
+    "hash_token",
+    "issue_token",
+    "lookup_token",
+    "make_engine",
+    "make_sessionmaker",
+    "migrate",
+]

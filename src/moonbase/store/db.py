@@ -1,0 +1,91 @@
+"""Engines and sessions: SQLite under the data directory by default, PostgreSQL by URL.
+
+``MOONBASE_DATABASE_URL`` (for example ``postgresql+psycopg://user@127.0.0.1:5432/moonbase``)
+overrides the default ``sqlite:///<data_dir>/moonbase.sqlite3``. SQLite connections run in WAL
+mode with foreign keys on and a busy timeout, so readers never block the writer and a crash
+mid-write leaves the last committed state. :func:`migrate` applies the Alembic migrations shipped
+in this package (``moonbase/store/migrations``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from moonbase.errors import InputError
+
+__all__ = ["DATABASE_URL_ENV", "database_url", "make_engine", "make_sessionmaker", "migrate"]
+
+DATABASE_URL_ENV = "MOONBASE_DATABASE_URL"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def database_url(data_dir: str | os.PathLike[str] | None = None) -> str:
+    """The database URL: ``$MOONBASE_DATABASE_URL`` if set, else a SQLite file in ``data_dir``."""
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+    if data_dir is None:
+        raise InputError(
+            "no database: give a data directory or set the database URL",
+            field="--data-dir",
+            hint=f"pass --data-dir DIR or set {DATABASE_URL_ENV}",
+        )
+    folder = Path(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(folder / 'moonbase.sqlite3').resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives power loss
+    cursor.close()
+
+
+def make_engine(url: str, *, pool: bool = True) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a 30 s busy timeout.
+
+    ``pool=False`` (worker processes) opens one connection per session and closes it after.
+    """
+    kwargs: dict = {}
+    if not pool:
+        kwargs["poolclass"] = NullPool
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    elif pool:
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        # pysqlite opens its transaction lazily at the first write, so a read-then-write
+        # session takes the write lock (waiting up to the busy timeout) only when it writes.
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrate(engine: Engine) -> str:
+    """Apply the shipped Alembic migrations up to ``head``; return the revision now current."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() or ""
