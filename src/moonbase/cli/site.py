@@ -1,0 +1,467 @@
+"""``moonbase site``: where should the station stand? Sun, Earth, darkness and ice on a DEM.
+
+Without ``--dem`` every command runs on a documented synthetic terrain and says so.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from moonbase.errors import InputError
+
+app = typer.Typer(
+    help="Site analysis: illumination, Earth visibility, darkness and PSR maps, site ranking.",
+    no_args_is_help=True,
+)
+console = Console()
+
+#: One 18.6-year lunar precession cycle, hourly (the default span).
+DEFAULT_START = "2024-01-01"
+DEFAULT_STOP = "2042-08-07T15:00"
+
+_DEM = typer.Option(
+    None, "--dem", help="DEM file (LOLA .LBL/.IMG, GeoTIFF, .npy); default: synthetic terrain."
+)
+_CORNER = typer.Option(
+    None, "--dem-corner", help="For a .npy DEM: X,Y (m) of the top-left pixel's outer corner."
+)
+_PIXEL = typer.Option(None, "--dem-pixel-m", help="For a .npy DEM: pixel size (m).")
+_START = typer.Option(DEFAULT_START, "--start", help="First time, UTC.")
+_STOP = typer.Option(DEFAULT_STOP, "--stop", help="Last time, UTC (default: 18.6 years).")
+_STEP = typer.Option("1h", "--step", help="Time step: 1h, 6h, 1d ...")
+_HEIGHT = typer.Option(2.0, "--height-m", help="Eye height above the ground, m (mast: 10).")
+_AZ = typer.Option(360, "--azimuths", help="Horizon azimuths (360 or 720).")
+_OUT = typer.Option(Path("site-out"), "--out", help="Output folder (created).")
+_TILE = typer.Option(0, "--tile", help="Split the map into tiles of N cells on Dask (0: no).")
+_SCHED = typer.Option(None, "--scheduler", help="Dask scheduler address (default: local).")
+_WORKERS = typer.Option(2, "--workers", help="Local Dask workers (processes).")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _times(start, stop, step):
+    from moonbase.time import time_range
+
+    return time_range(start, stop, step, fields=("--start", "--stop", "--step"))
+
+
+def _check_height(height_m: float) -> None:
+    if not 0.0 <= height_m <= 1000.0:
+        raise InputError(
+            f"height above ground must be 0..1000 m, got {height_m:g}", field="--height-m"
+        )
+
+
+def _parse_corner(text: str | None):
+    if text is None:
+        return None
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(
+            f"cannot read {text!r} as X,Y in metres", field="--dem-corner", hint="e.g. -30000,15000"
+        ) from None
+    return x, y
+
+
+def _load(dem, corner, pixel):
+    from moonbase.site.terrain_link import load_terrain
+
+    return load_terrain(dem, corner_xy_m=_parse_corner(corner), pixel_m=pixel)
+
+
+def _compute_map(
+    dem, corner, pixel, start, stop, step, height_m, azimuths, tile, scheduler, workers
+):
+    """Terrain -> horizons -> visibility statistics, with progress bars."""
+    from moonbase.site.terrain_link import map_inputs
+    from moonbase.site.tiles import visibility_statistics_tiled
+    from moonbase.site.visibility import visibility_statistics
+
+    _check_height(height_m)
+    times = _times(start, stop, step)
+    terrain, source = _load(dem, corner, pixel)
+    console.print(f"[bold]terrain:[/bold] {source}")
+    with console.status("computing horizon map ..."):
+        inputs = map_inputs(
+            terrain, height_above_ground_m=height_m, n_azimuths=azimuths, source=source
+        )
+    rows, cols = inputs.latitude_deg.shape
+    console.print(
+        f"horizons: {rows} x {cols} cells x {azimuths} azimuths; "
+        f"{len(times.tt):,} epochs {times[0].utc_iso()} .. {times[-1].utc_iso()}"
+    )
+    with _progress() as bar:
+        if tile:
+            task = bar.add_task("tiles", total=None)
+
+            def report(done, total):
+                bar.update(task, completed=done, total=total)
+
+            stats = visibility_statistics_tiled(
+                inputs.horizon_deg,
+                inputs.latitude_deg,
+                inputs.longitude_deg,
+                inputs.height_m,
+                times,
+                tile=tile,
+                scheduler=scheduler,
+                n_workers=workers,
+                progress=report,
+            )
+        else:
+            task = bar.add_task("epochs", total=len(times.tt))
+
+            def report(done, total):
+                bar.update(task, completed=done, total=total)
+
+            stats = visibility_statistics(
+                inputs.horizon_deg,
+                inputs.latitude_deg,
+                inputs.longitude_deg,
+                inputs.height_m,
+                times,
+                progress=report,
+            )
+    return terrain, inputs, stats
+
+
+_LAYERS = (
+    ("lit_percent", "percent of time lit (any part of the Sun)", "inferno", 0, 100),
+    ("effective_illumination_percent", "mean visible solar disk, %", "inferno", 0, 100),
+    ("earth_visible_percent", "percent of time Earth's centre in view", "viridis", 0, 100),
+    ("lit_and_earth_percent", "percent lit AND Earth in view", "magma", 0, 100),
+    ("longest_dark_hours", "longest continuous darkness, h", "cividis_r", None, None),
+    ("permanent_shadow", "permanently shadowed (1)", "Blues", 0, 1),
+)
+
+
+def _write_maps(terrain, inputs, stats, out: Path, sites=None) -> list[Path]:
+    from moonbase.site.outputs import plot_polar_map
+
+    written = []
+    try:
+        from moonbase.terrain import write_geotiff
+    except ImportError:  # pragma: no cover - terrain package always present in a full install
+        write_geotiff = None
+    span = f"{stats.start_utc[:10]} .. {stats.stop_utc[:10]}, step {stats.step_s / 3600:g} h"
+    for name, label, cmap, vmin, vmax in _LAYERS:
+        values = getattr(stats, name)
+        if write_geotiff is not None:
+            path = out / f"{name}.tif"
+            with warnings.catch_warnings():
+                # rasterio's from_origin uses affine's deprecated '*' (a library-internal
+                # PendingDeprecationWarning that users cannot act on).
+                warnings.filterwarnings(
+                    "ignore", message="Use `@` matmul", category=PendingDeprecationWarning
+                )
+                write_geotiff(path, np.asarray(values, dtype=np.float32), terrain)
+            written.append(path)
+        png = out / f"{name}.png"
+        plot_polar_map(
+            values.astype(float),
+            inputs.x_m,
+            inputs.y_m,
+            png,
+            title=f"{label}\n{span}",
+            label=label,
+            sites=sites,
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            note=inputs.source,
+        )
+        written.append(png)
+    return written
+
+
+def _map_table(inputs, stats):
+    table = stats.table()
+    table.insert(0, "longitude_deg", inputs.longitude_deg.ravel())
+    table.insert(0, "latitude_deg", inputs.latitude_deg.ravel())
+    rows, cols = np.indices(inputs.latitude_deg.shape)
+    table.insert(0, "col", cols.ravel())
+    table.insert(0, "row", rows.ravel())
+    table["ground_m"] = inputs.ground_m.ravel()
+    table["slope_deg"] = inputs.slope_deg.ravel()
+    return table
+
+
+def _print_map_summary(inputs, stats) -> None:
+    best = np.unravel_index(np.argmax(stats.lit_percent), stats.lit_percent.shape)
+    cell_km2 = (inputs.pixel_size_m / 1000.0) ** 2
+    table = Table(title="map summary", title_justify="left")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    table.add_row("cells", f"{stats.lit_percent.size:,}")
+    table.add_row(
+        "best lit cell", f"{stats.lit_percent[best]:.2f} % at row {best[0]}, col {best[1]}"
+    )
+    table.add_row(
+        "  at", f"{inputs.latitude_deg[best]:.4f} deg, {inputs.longitude_deg[best]:.3f} deg E"
+    )
+    table.add_row("  longest darkness there", f"{stats.longest_dark_hours[best]:.0f} h")
+    table.add_row("  Earth in view there", f"{stats.earth_visible_percent[best]:.1f} %")
+    table.add_row(
+        "permanently shadowed area",
+        f"{np.count_nonzero(stats.permanent_shadow) * cell_km2:.2f} km2 "
+        f"({np.count_nonzero(stats.permanent_shadow):,} cells)",
+    )
+    table.add_row("mean lit", f"{stats.lit_percent.mean():.2f} %")
+    console.print(table)
+
+
+@app.command("map")
+def map_command(
+    dem: Path | None = _DEM,
+    dem_corner: str | None = _CORNER,
+    dem_pixel_m: float | None = _PIXEL,
+    start: str = _START,
+    stop: str = _STOP,
+    step: str = _STEP,
+    height_m: float = _HEIGHT,
+    azimuths: int = _AZ,
+    out: Path = _OUT,
+    tile: int = _TILE,
+    scheduler: str | None = _SCHED,
+    workers: int = _WORKERS,
+) -> None:
+    """Illumination, Earth visibility, darkness and PSR maps (GeoTIFF + PNG + CSV)."""
+    from moonbase.site.outputs import write_csv
+
+    terrain, inputs, stats = _compute_map(
+        dem,
+        dem_corner,
+        dem_pixel_m,
+        start,
+        stop,
+        step,
+        height_m,
+        azimuths,
+        tile,
+        scheduler,
+        workers,
+    )
+    _print_map_summary(inputs, stats)
+    written = _write_maps(terrain, inputs, stats, out)
+    written.append(write_csv(_map_table(inputs, stats), out / "cells.csv"))
+    console.print(f"wrote {len(written)} files to {out}")
+
+
+def _parse_weights(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    weights = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise InputError(
+                f"cannot read {part!r} as name=number",
+                field="--weights",
+                hint="e.g. --weights lit=0.5,earth=0.3,ice=0.2",
+            ) from None
+    return weights
+
+
+def _parse_region(text: str | None) -> tuple[float, float, float] | None:
+    if not text:
+        return None
+    try:
+        lat, lon, radius_km = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(
+            f"cannot read {text!r} as LAT,LON,RADIUS_KM",
+            field="--region",
+            hint="e.g. --region -89.45,222.7,5",
+        ) from None
+    if not (-90 <= lat <= 90 and radius_km > 0):
+        raise InputError(
+            f"need a latitude within -90..90 and a positive radius, got {text!r}", field="--region"
+        )
+    return lat, lon, radius_km
+
+
+def _region_mask(region: tuple[float, float, float] | None, inputs) -> np.ndarray | None:
+    if region is None:
+        return None
+    lat, lon, radius_km = region
+    from moonbase.site.visibility import _positions_km
+
+    centre = _positions_km(np.array(lat), np.array(lon), np.array(0.0))
+    cells = _positions_km(inputs.latitude_deg, inputs.longitude_deg, 0.0 * inputs.ground_m)
+    mask = np.linalg.norm(cells - centre, axis=-1) <= radius_km
+    if not mask.any():
+        raise InputError(
+            f"no map cell within {radius_km:g} km of {lat:g}, {lon:g}",
+            field="--region",
+            hint="the region must overlap the DEM",
+        )
+    return mask
+
+
+@app.command("rank")
+def rank_command(
+    dem: Path | None = _DEM,
+    dem_corner: str | None = _CORNER,
+    dem_pixel_m: float | None = _PIXEL,
+    start: str = _START,
+    stop: str = _STOP,
+    step: str = _STEP,
+    height_m: float = _HEIGHT,
+    azimuths: int = _AZ,
+    out: Path = _OUT,
+    top: int = typer.Option(10, "--top", help="How many sites to list."),
+    region: str | None = typer.Option(
+        None, "--region", help="Search only within LAT,LON,RADIUS_KM (default: whole map)."
+    ),
+    weights: str | None = typer.Option(
+        None, "--weights", help="Criterion weights, e.g. lit=0.35,darkness=0.2,earth=0.2,..."
+    ),
+    min_separation_m: float = typer.Option(1000.0, "--min-separation-m", help="Between sites."),
+    max_slope_deg: float = typer.Option(15.0, "--max-slope-deg", help="Steeper cells excluded."),
+    edge_margin_m: float = typer.Option(
+        2000.0, "--edge-margin-m", help="Exclude cells this close to the map edge (optimistic)."
+    ),
+    tile: int = _TILE,
+    scheduler: str | None = _SCHED,
+    workers: int = _WORKERS,
+) -> None:
+    """Score candidate sites (illumination, darkness, Earth, slope, ice) and list the top N."""
+    from moonbase.site.outputs import write_csv
+    from moonbase.site.rank import rank_sites
+
+    parsed = _parse_weights(weights)
+    parsed_region = _parse_region(region)
+    terrain, inputs, stats = _compute_map(
+        dem,
+        dem_corner,
+        dem_pixel_m,
+        start,
+        stop,
+        step,
+        height_m,
+        azimuths,
+        tile,
+        scheduler,
+        workers,
+    )
+    table = rank_sites(
+        stats,
+        latitude_deg=inputs.latitude_deg,
+        longitude_deg=inputs.longitude_deg,
+        x_m=inputs.x_m,
+        y_m=inputs.y_m,
+        slope=inputs.slope_deg,
+        candidates=_region_mask(parsed_region, inputs),
+        weights=parsed,
+        top_n=top,
+        min_separation_m=min_separation_m,
+        max_slope_deg=max_slope_deg,
+        edge_margin_m=edge_margin_m,
+    )
+    shown = Table(title=f"top {len(table)} sites ({inputs.source[:60]})", title_justify="left")
+    for column in (
+        "rank",
+        "lat",
+        "lon E",
+        "score",
+        "lit %",
+        "dark h",
+        "Earth %",
+        "slope",
+        "PSR km",
+    ):
+        shown.add_column(column, justify="right")
+    for row in table.itertuples():
+        shown.add_row(
+            str(row.rank),
+            f"{row.latitude_deg:.4f}",
+            f"{row.longitude_deg:.3f}",
+            f"{row.score:.3f}",
+            f"{row.lit_percent:.1f}",
+            f"{row.longest_dark_hours:.0f}",
+            f"{row.earth_visible_percent:.1f}",
+            f"{row.slope_deg:.1f}",
+            f"{row.psr_distance_km:.2f}",
+        )
+    console.print(shown)
+    written = [write_csv(table, out / "ranking.csv")]
+    written += _write_maps(terrain, inputs, stats, out, sites=table)
+    console.print(f"wrote {len(written)} files to {out}")
+
+
+@app.command("point")
+def point_command(
+    lat: float = typer.Option(..., "--lat", help="Planetocentric latitude, degrees."),
+    lon: float = typer.Option(..., "--lon", help="East longitude, degrees."),
+    height_m: float = _HEIGHT,
+    dem: Path | None = _DEM,
+    dem_corner: str | None = _CORNER,
+    dem_pixel_m: float | None = _PIXEL,
+    start: str = _START,
+    stop: str = _STOP,
+    step: str = _STEP,
+    azimuths: int = _AZ,
+    out: Path | None = typer.Option(None, "--out", help="Write series.csv and summary.csv here."),
+) -> None:
+    """Visibility statistics and time series of one site (terrain horizon from --dem)."""
+    import pandas as pd
+
+    from moonbase.ephemeris import check_site
+    from moonbase.site.outputs import write_csv
+    from moonbase.site.series import site_summary
+
+    check_site(lat, lon, height_m, fields=("--lat", "--lon", "--height-m"))
+    _check_height(height_m)
+    terrain, source = _load(dem, dem_corner, dem_pixel_m)
+    console.print(f"[bold]terrain:[/bold] {source}")
+    with console.status("computing horizon and visibility ..."):
+        summary = site_summary(
+            lat,
+            lon,
+            start,
+            stop,
+            step,
+            terrain=terrain,
+            height_above_ground_m=height_m,
+            n_azimuths=azimuths,
+        )
+    table = Table(
+        title=f"site {summary.latitude_deg:.4f} deg, {summary.longitude_deg:.3f} deg E, "
+        f"{height_m:g} m above ground: {summary.start_utc[:16]} .. {summary.stop_utc[:16]}, "
+        f"{summary.n_epochs:,} epochs",
+        title_justify="left",
+    )
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    table.add_row("lit (any part of the Sun)", f"{summary.lit_percent:.2f} %")
+    table.add_row("effective illumination", f"{summary.effective_illumination_percent:.2f} %")
+    table.add_row(
+        "longest darkness",
+        f"{summary.longest_dark_hours:.0f} h from {summary.longest_dark_start_utc or '-'}",
+    )
+    table.add_row("Earth's centre in view", f"{summary.earth_visible_percent:.2f} %")
+    table.add_row("lit and Earth in view", f"{summary.lit_and_earth_percent:.2f} %")
+    console.print(table)
+    if out is not None:
+        write_csv(summary.series, out / "series.csv", index=True)
+        write_csv(pd.DataFrame([summary.as_dict()]), out / "summary.csv")
+        console.print(f"wrote {out / 'series.csv'} and {out / 'summary.csv'}")

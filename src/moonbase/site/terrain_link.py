@@ -1,0 +1,142 @@
+"""The one place where :mod:`moonbase.site` meets :mod:`moonbase.terrain`.
+
+Everything else in this package works on plain arrays (horizons, latitudes, longitudes, heights),
+so a change in the terrain objects only touches this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from moonbase.errors import InputError
+
+__all__ = [
+    "SYNTHETIC_TERRAIN",
+    "MapInputs",
+    "load_terrain",
+    "map_inputs",
+    "point_horizon_and_ground",
+    "terrain_grids",
+]
+
+#: The documented synthetic terrain used when no DEM is given: 128 x 128 cells at 400 m
+#: (51.2 km square) centred on the south pole, 60 simple craters and smooth relief from
+#: ``moonbase.terrain.synthetic_terrain(seed=3)``. It is not a real place.
+SYNTHETIC_TERRAIN = {"shape": (128, 128), "pixel_size_m": 400.0, "seed": 3}
+
+
+@dataclass(frozen=True)
+class MapInputs:
+    """What a map's visibility computation needs, as plain arrays of shape ``(rows, cols)``."""
+
+    horizon_deg: np.ndarray  # (rows, cols, D)
+    latitude_deg: np.ndarray
+    longitude_deg: np.ndarray
+    ground_m: np.ndarray
+    height_m: np.ndarray  # eye height above the sphere: ground + height above ground
+    x_m: np.ndarray
+    y_m: np.ndarray
+    pixel_size_m: float
+    slope_deg: np.ndarray
+    source: str
+
+
+def _terrain_module():
+    try:
+        import moonbase.terrain as terrain_module
+    except ImportError as error:  # pragma: no cover - only while the terrain package is absent
+        raise InputError(
+            f"moonbase.terrain is not available ({error})",
+            field="--dem",
+            hint="install the complete moonbase package",
+        ) from None
+    return terrain_module
+
+
+def load_terrain(dem_path=None, *, corner_xy_m=None, pixel_m=None):
+    """Read a DEM with ``moonbase.terrain.read_dem``, or build the documented synthetic terrain.
+
+    ``corner_xy_m`` and ``pixel_m`` georeference a bare ``.npy`` array. Returns
+    ``(terrain, description)``.
+    """
+    tm = _terrain_module()
+    if dem_path is not None:
+        kwargs = {}
+        if corner_xy_m is not None:
+            kwargs["corner_xy_m"] = corner_xy_m
+        if pixel_m is not None:
+            kwargs["pixel_m"] = pixel_m
+        return tm.read_dem(dem_path, **kwargs), f"DEM {dem_path}"
+    spec = SYNTHETIC_TERRAIN
+    terrain = tm.synthetic_terrain(spec["shape"], spec["pixel_size_m"], seed=spec["seed"])
+    rows, cols = spec["shape"]
+    return terrain, (
+        f"SYNTHETIC terrain ({rows} x {cols} cells at {spec['pixel_size_m']:g} m around the "
+        f"south pole, seed {spec['seed']}): not a real place; pass --dem for real terrain"
+    )
+
+
+def terrain_grids(terrain):
+    """``(lat, lon, ground_m, x_m, y_m, pixel_size_m, slope_deg)`` grids (rows, cols) of a terrain."""
+    lat, lon = terrain.latlon_grids()
+    x, y = terrain.xy_grids()
+    return (
+        np.asarray(lat, dtype=float),
+        np.asarray(lon, dtype=float),
+        np.asarray(terrain.elevation_m, dtype=float),
+        np.asarray(x, dtype=float),
+        np.asarray(y, dtype=float),
+        float(terrain.pixel_m),
+        np.asarray(terrain.slope_deg(), dtype=float),
+    )
+
+
+def map_inputs(
+    terrain,
+    *,
+    height_above_ground_m: float = 2.0,
+    n_azimuths: int = 360,
+    outer=None,
+    progress: bool = False,
+    source: str = "",
+) -> MapInputs:
+    """Horizons of every cell (``moonbase.terrain.horizon_map``) and the cells' geometry."""
+    tm = _terrain_module()
+    horizon = tm.horizon_map(
+        terrain,
+        n_azimuths=n_azimuths,
+        height_above_ground_m=height_above_ground_m,
+        outer=outer,
+        progress=progress,
+    )
+    lat, lon, ground, x, y, pixel, slope = terrain_grids(terrain)
+    return MapInputs(
+        horizon_deg=np.asarray(horizon.elevation_deg),
+        latitude_deg=lat,
+        longitude_deg=lon,
+        ground_m=ground,
+        height_m=ground + height_above_ground_m,
+        x_m=x,
+        y_m=y,
+        pixel_size_m=pixel,
+        slope_deg=slope,
+        source=source,
+    )
+
+
+def point_horizon_and_ground(
+    terrain, latitude_deg: float, longitude_deg: float, height_above_ground_m: float, n_azimuths
+):
+    """Horizon ``(D,)`` and ground height (m) at one point of a terrain, and a description."""
+    tm = _terrain_module()
+    horizon = tm.horizon_at_points(
+        terrain,
+        np.atleast_1d(latitude_deg),
+        np.atleast_1d(longitude_deg),
+        height_above_ground_m=height_above_ground_m,
+        n_azimuths=n_azimuths,
+    )
+    ground = float(np.asarray(terrain.elevation_at(latitude_deg, longitude_deg)).ravel()[0])
+    return np.asarray(horizon)[0], ground, f"terrain {terrain.source} (horizon_at_points)"
