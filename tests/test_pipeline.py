@@ -1,19 +1,65 @@
-"""The main job writes a self-contained report and its tables."""
+"""The main job: every stage on the reference scenario, consistent with each stage's own checks."""
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pandas as pd
+import pytest
 
+from moonbase.campaign import check_plan
 from moonbase.cli.app import main
+from moonbase.pipeline import SITE_SEARCH_KM, run_scenario
+from moonbase.scenario import builtin_scenario
+from moonbase.terrain.projection import xy_of_latlon
 
 
-def test_run_writes_report_and_tables(tmp_path, capsys):
-    assert main(["run", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "Report:" in out
-    html = (tmp_path / "report.html").read_text()
-    assert "<h2>Environment: Sun and Earth at the site</h2>" in html
-    assert "plotly" in html.lower()
-    series = pd.read_csv(tmp_path / "environment.csv", index_col=0)
-    assert len(series) == 8761  # 2030, hourly, both ends included
-    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    return out, run_scenario(out, risk_runs=2_000, risk_workers=0, time_limit_s=30.0)
+
+
+def test_report_has_every_stage(reference_run):
+    out, result = reference_run
+    html = result.report_path.read_text()
+    for heading in ("Scenario:", "Environment:", "Campaign:", "Site:", "Systems:"):
+        assert f"<h2>{heading}" in html
+    assert html.count("plotly.js") >= 1
+    assert not list(out.glob(".*"))  # no temporary files left behind
+
+
+def test_plan_satisfies_the_independent_checker(reference_run):
+    _, result = reference_run
+    from moonbase.campaign import optimise_campaign
+
+    plan = optimise_campaign(builtin_scenario(), time_limit_s=30.0)
+    assert check_plan(plan.instance, plan.plan) == []
+    assert str(plan.completion_date()) == result.headline["basic_model_operating"]
+    # The public roadmap puts the basic model around 2035.
+    assert result.headline["basic_model_operating"].startswith(("2034", "2035", "2036"))
+
+
+def test_station_site_is_near_the_scenario_site(reference_run):
+    out, _ = reference_run
+    site = builtin_scenario().site
+    ranking = pd.read_csv(out / "site_ranking.csv")
+    x0, y0 = xy_of_latlon(site.latitude_deg, site.longitude_deg)
+    distance_km = np.hypot(ranking["x_m"] - x0, ranking["y_m"] - y0) / 1000.0
+    assert (distance_km <= SITE_SEARCH_KM + 1e-9).all()
+    assert ranking["rank"].tolist() == sorted(ranking["rank"])
+
+
+def test_systems_balance_and_summary(reference_run):
+    out, result = reference_run
+    summary = json.loads((out / "summary.json").read_text())
+    assert 0.0 <= summary["p_basic_model_by_target"] <= 1.0
+    assert 0.0 < summary["site_lit_percent"] <= 100.0
+    series = pd.read_parquet(out / "systems_series.parquet")
+    assert len(series) == len(pd.read_csv(out / "site_series.csv"))
+
+
+def test_run_cli_reports_bad_scenario_path(tmp_path, capsys):
+    assert main(["run", "--out", str(tmp_path), "--scenario", str(tmp_path / "none.toml")]) == 2
+    assert "none.toml" in capsys.readouterr().err
