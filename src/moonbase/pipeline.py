@@ -384,6 +384,7 @@ def run_scenario(
         "site_lit_percent": site_result.lit_percent,
         "site_longest_dark_hours": site_result.longest_dark_hours,
         "energy_not_served_kwh": simulation.kpis.get("energy_not_served_kwh"),
+        "max_balance_relative_residual": simulation.kpis.get("max_balance_relative_residual"),
     }
     files.append(write_text_atomic(out / "summary.json", pd.Series(headline).to_json(indent=2)))
     report_path = write_report(
