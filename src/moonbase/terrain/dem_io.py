@@ -8,15 +8,14 @@ top-left pixel as the geotransform. Errors name the file and say what was expect
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from moonbase.constants import MOON_RADIUS_M
 from moonbase.errors import DataError, InputError
+from moonbase.io import atomic_path
 from moonbase.terrain.model import Terrain
 from moonbase.terrain.projection import PROJ4_SOUTH_POLAR
 
@@ -503,10 +502,7 @@ def write_geotiff(
         )
     crs = rasterio.crs.CRS.from_wkt(CRS.from_user_input("IAU_2015:30135").to_wkt())
     transform = Affine(terrain.pixel_m, 0.0, terrain.x0_m, 0.0, -terrain.pixel_m, terrain.y0_m)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
+    with atomic_path(path, suffix=".tif") as temporary:
         with rasterio.open(
             temporary,
             "w",
@@ -528,8 +524,4 @@ def write_geotiff(
                     dataset.update_tags(band + 1, units=units)
             if units is not None:
                 dataset.units = [units] * array.shape[0]
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return path
