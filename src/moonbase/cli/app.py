@@ -27,6 +27,13 @@ app = typer.Typer(
 _COMMANDS = (
     ("sky", "sky", "command"),
     ("run", "run", "command"),
+    ("campaign", "app", "group"),
+    ("science", "app", "group"),
+    ("simulate", "app", "group"),
+    ("serve", "serve", "command"),
+    ("scenario", "app", "group"),
+    ("site", "app", "group"),
+    ("orbit", "app", "group"),
 )
 
 

@@ -1,0 +1,283 @@
+"""``moonbase science``: partner shares, experiment scheduling, and the data archive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from moonbase.errors import InputError
+
+app = typer.Typer(
+    help="Science utilisation: partner shares, experiment schedules, data archive.",
+    no_args_is_help=True,
+)
+archive_app = typer.Typer(help="The science data archive (embargo and access rules).")
+app.add_typer(archive_app, name="archive")
+console = Console()
+
+_SOLVERS = ("cpsat", "greedy", "rolling", "both")
+_FAIRNESS = ("none", "band", "penalty")
+_MAX_REJECTIONS_SHOWN = 20
+
+
+def _choice(value: str, options: tuple[str, ...], field: str) -> str:
+    if value not in options:
+        raise InputError(f"unknown value {value!r}", field=field, hint=f"choose one of {options}")
+    return value
+
+
+@app.command("shares")
+def shares(
+    preset: str | None = typer.Option(None, "--preset", help="A preset split: iss."),
+    contributions: Path | None = typer.Option(
+        None,
+        "--contributions",
+        help='JSON file {"partners": [ids], "contributions": [Contribution, ...]}.',
+    ),
+) -> None:
+    """Partner shares of utilisation, from a preset or from contributions."""
+    from moonbase.science.models import Contribution
+    from moonbase.science.shares import (
+        contribution_value_musd,
+        preset_partners,
+        shares_from_contributions,
+    )
+
+    if (preset is None) == (contributions is None):
+        raise InputError(
+            "give exactly one of --preset and --contributions",
+            field="--preset/--contributions",
+            hint="e.g. --preset iss",
+        )
+    table = Table(title="Utilisation shares", title_justify="left")
+    table.add_column("partner")
+    table.add_column("share", justify="right")
+    if preset is not None:
+        for partner in preset_partners(preset):
+            table.add_row(partner.id, f"{100 * partner.entitlement:.1f} %")
+    else:
+        if not contributions.is_file():
+            raise InputError(f"no file at {contributions}", field="--contributions")
+        try:
+            data = json.loads(contributions.read_text(encoding="utf-8"))
+            items = [Contribution.model_validate(c) for c in data["contributions"]]
+            partners = data["partners"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise InputError(
+                f"cannot read contributions: {' '.join(str(error).split())[:200]}",
+                field=str(contributions),
+                hint='expected {"partners": [...], "contributions": [{"partner", "kind", ...}]}',
+            ) from None
+        result = shares_from_contributions(partners, items)
+        table.add_column("value, M$", justify="right")
+        for pid, share in result.items():
+            total = sum(contribution_value_musd(c) for c in items if c.partner == pid)
+            table.add_row(pid, f"{100 * share:.2f} %", f"{total:,.1f}")
+    console.print(table)
+
+
+@app.command("schedule")
+def schedule(
+    problem_file: Path | None = typer.Argument(
+        None, help="Problem JSON (SchedulingProblem: partners, requests, resources)."
+    ),
+    demo: int | None = typer.Option(
+        None, "--demo", help="Instead of a file, a synthetic problem with this many requests."
+    ),
+    demo_partners: int = typer.Option(5, "--demo-partners", help="Partners of --demo."),
+    demo_days: int = typer.Option(365, "--demo-days", help="Campaign days of --demo."),
+    solver: str = typer.Option(
+        "both", "--solver", help="cpsat, greedy, both, or rolling (CP-SAT window by window)."
+    ),
+    window_days: float = typer.Option(30.0, "--window-days", help="Window of --solver rolling."),
+    time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="CP-SAT time limit."),
+    gap: float = typer.Option(0.0, "--gap", help="Stop CP-SAT within this relative gap."),
+    fairness: str = typer.Option("none", "--fairness", help="none, band or penalty."),
+    tolerance: float = typer.Option(0.02, "--tolerance", help="Share band half-width (band)."),
+    fairness_weight: float = typer.Option(1.0, "--fairness-weight", help="Penalty weight."),
+    period_days: float = typer.Option(365.25, "--period-days", help="Fairness period."),
+    seed: int = typer.Option(0, "--seed", help="Seed (CP-SAT and --demo)."),
+    out: Path | None = typer.Option(None, "--out", help="Write the schedule (JSON) here."),
+    report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
+) -> None:
+    """Schedule experiment requests over the campaign; report rejected requests."""
+    from moonbase.science.cpsat import schedule_cpsat
+    from moonbase.science.files import read_model, write_model
+    from moonbase.science.greedy import schedule_greedy
+    from moonbase.science.instance import build_instance
+    from moonbase.science.models import SchedulingProblem
+    from moonbase.science.solution import SchedulerConfig
+    from moonbase.science.synthetic import synthetic_problem
+
+    _choice(solver, _SOLVERS, "--solver")
+    _choice(fairness, _FAIRNESS, "--fairness")
+    if (problem_file is None) == (demo is None):
+        raise InputError(
+            "give a problem file or --demo N, not both",
+            field="PROBLEM_FILE/--demo",
+            hint="e.g. moonbase science schedule --demo 200",
+        )
+    if demo is not None:
+        if demo < 1 or demo_partners < 1 or demo_days < 1:
+            raise InputError("must be positive", field="--demo/--demo-partners/--demo-days")
+        problem = synthetic_problem(demo, demo_partners, demo_days, seed=seed)
+    else:
+        problem = read_model(problem_file, SchedulingProblem)
+    try:
+        config = SchedulerConfig(
+            time_limit_s=time_limit_s,
+            relative_gap=gap,
+            fairness=fairness,
+            fairness_tolerance=tolerance,
+            fairness_weight=fairness_weight,
+            fairness_period_days=period_days,
+            seed=seed,
+        )
+    except ValueError as error:
+        raise InputError(
+            " ".join(str(error).split())[:200], field="--time-limit-s/--gap/--tolerance"
+        ) from None
+    instance = build_instance(problem)
+    results = {}
+    if solver in ("greedy", "both"):
+        results["greedy"] = schedule_greedy(instance)
+    if solver in ("cpsat", "both"):
+        with console.status(f"CP-SAT on {instance.n_jobs:,} runs (up to {time_limit_s:g} s)..."):
+            results["cpsat"] = schedule_cpsat(instance, config)
+    if solver == "rolling":
+        from moonbase.science.rolling import schedule_rolling
+
+        if window_days <= 0:
+            raise InputError("must be positive", field="--window-days")
+        with console.status(f"CP-SAT window by window (up to {time_limit_s:g} s in all)..."):
+            results["cpsat-rolling"] = schedule_rolling(instance, config, window_days=window_days)
+    _print_schedules(instance, results)
+    if out is not None:
+        write_model(out, list(results.values())[-1])
+        console.print(f"wrote {out}")
+    if report is not None:
+        from moonbase.report.html import write_report
+        from moonbase.science.report import science_section
+
+        write_report(report, "Science utilisation", [science_section(instance, results)])
+        console.print(f"wrote {report}")
+
+
+def _print_schedules(instance, results) -> None:
+    from moonbase.science.report import share_table
+
+    summary = Table(title="Schedules", title_justify="left")
+    for column in ("solver", "status", "runs", "weighted value", "bound", "gap", "time"):
+        summary.add_column(column, justify="right")
+    for name, result in results.items():
+        summary.add_row(
+            name,
+            result.status,
+            f"{len(result.assignments):,}",
+            f"{result.value:,.2f}",
+            "" if result.objective_bound is None else f"{result.objective_bound:,.2f}",
+            "" if result.gap is None else f"{100 * result.gap:.2f} %",
+            f"{result.wall_s:.1f} s",
+        )
+    console.print(summary)
+    shares = Table(title="Delivered share vs entitlement (whole campaign)", title_justify="left")
+    table = share_table(instance, results)
+    for column in table.columns:
+        shares.add_column(str(column), justify="right")
+    for row in table.itertuples(index=False):
+        shares.add_row(*(str(v) for v in row))
+    console.print(shares)
+    if instance.rejections:
+        rejected = Table(
+            title=f"{len(instance.rejections)} rejected requests", title_justify="left"
+        )
+        for column in ("request", "field", "reason"):
+            rejected.add_column(column)
+        for r in instance.rejections[:_MAX_REJECTIONS_SHOWN]:
+            rejected.add_row(r.request_id, r.field, r.reason)
+        console.print(rejected)
+        if len(instance.rejections) > _MAX_REJECTIONS_SHOWN:
+            more = len(instance.rejections) - _MAX_REJECTIONS_SHOWN
+            console.print(f"... and {more} more (all are listed in --out and --report)")
+
+
+@archive_app.command("init")
+def archive_init(
+    path: Path = typer.Argument(..., help="Archive file (JSON) to create."),
+    partners: str = typer.Option(..., "--partners", help="Comma-separated partner ids."),
+) -> None:
+    """Create an empty archive shared by the given partners."""
+    from moonbase.science.archive import DataArchive
+
+    ids = [p.strip() for p in partners.split(",") if p.strip()]
+    DataArchive.create(path, ids)
+    console.print(f"created {path} for {len(ids)} partners")
+
+
+@archive_app.command("add")
+def archive_add(
+    path: Path = typer.Argument(..., help="Archive file."),
+    schedule_file: Path = typer.Option(..., "--schedule", help="Schedule JSON (science schedule)."),
+    problem_file: Path = typer.Option(..., "--problem", help="The problem JSON it came from."),
+    embargo_days: float = typer.Option(365.0, "--embargo-days", help="Embargo after acquisition."),
+) -> None:
+    """Register one raw product per scheduled run, owned by its partner."""
+    from moonbase.science.archive import DataArchive, products_from_schedule
+    from moonbase.science.files import read_model
+    from moonbase.science.models import SchedulingProblem
+    from moonbase.science.solution import Schedule
+
+    if embargo_days < 0:
+        raise InputError("must be zero or more", field="--embargo-days")
+    archive = DataArchive.open(path)
+    result = read_model(schedule_file, Schedule)
+    problem = read_model(problem_file, SchedulingProblem)
+    categories = {q.id: q.category for q in problem.requests}
+    unknown = sorted({a.request_id for a in result.assignments} - set(categories))
+    if unknown:
+        raise InputError(
+            f"the schedule has runs of requests not in the problem: {unknown[:5]}",
+            field="--problem",
+            hint="give the problem file the schedule was made from",
+        )
+    products = products_from_schedule(result, categories, embargo_days=embargo_days)
+    archive.register(products)
+    console.print(f"registered {len(products)} products in {path}")
+
+
+@archive_app.command("query")
+def archive_query(
+    path: Path = typer.Argument(..., help="Archive file."),
+    partner: str = typer.Option(..., "--partner", help="Who is asking."),
+    as_of: str = typer.Option(..., "--as-of", help="At what time (UTC)."),
+    owner: str | None = typer.Option(None, "--owner", help="Only products of this owner."),
+    category: str | None = typer.Option(None, "--category", help="Only this ILRS purpose."),
+    limit: int = typer.Option(50, "--limit", help="Print at most this many rows."),
+) -> None:
+    """List the products a partner may see at a given time."""
+    from moonbase.science.archive import DataArchive, parse_utc_datetime
+
+    archive = DataArchive.open(path)
+    found = archive.query(partner, as_of, owner=owner, category=category)
+    moment = parse_utc_datetime(as_of, field="--as-of")
+    table = Table(
+        title=f"{len(found)} of {len(archive)} products visible to {partner} at {as_of}",
+        title_justify="left",
+    )
+    for column in ("product", "owner", "category", "start", "release", "access"):
+        table.add_column(column)
+    for product in found[:limit]:
+        embargoed = moment < product.release_utc
+        table.add_row(
+            product.product_id,
+            product.owner,
+            str(product.label.discipline_name),
+            product.label.start_date_time,
+            f"{product.release_utc:%Y-%m-%dT%H:%M:%SZ}",
+            "owner (embargoed)" if embargoed else "open",
+        )
+    console.print(table)

@@ -1,0 +1,149 @@
+"""Adapters from the other stages: hourly series to :class:`StationResources`, scenario to requests.
+
+* :func:`resample_resources` folds a time-indexed DataFrame (any step dividing the bucket) into
+  buckets: power is the **minimum** over the bucket (a run draws its power throughout),
+  downlink volume and crew/robot hours are **sums**, a window is open when it is open at every
+  sample of the bucket.
+* :func:`resources_from_systems` reads a systems-twin result: power left for science is the
+  curtailed surplus (``curtailed_w``), crew hours are ``crew * science_h_per_crew_day / 24`` per
+  hour, the windows come from ``sun_fraction`` and ``earth_visible``.
+* :func:`requests_from_scenario` turns scenario partners and experiments into science inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from moonbase.errors import InputError
+from moonbase.science.models import Category, ExperimentRequest, Partner, StationResources
+
+__all__ = ["requests_from_scenario", "resample_resources", "resources_from_systems"]
+
+_VOLUMES = ("downlink_mbit", "crew_h", "robot_h")
+_LEVELS = ("power_w", "payload_mass_kg", "payload_volume_m3")
+
+
+def resample_resources(
+    series: pd.DataFrame, *, bucket_hours: float = 24.0, windows: tuple[str, ...] = ()
+) -> StationResources:
+    """Bucket a DataFrame indexed by UTC with columns ``power_w``, ``downlink_mbit`` (per step),
+    ``crew_h``, ``robot_h`` (per step), optional ``payload_mass_kg``/``payload_volume_m3`` and
+    boolean window columns ``windows``. A trailing partial bucket is dropped.
+    """
+    if not isinstance(series.index, pd.DatetimeIndex) or len(series) < 2:
+        raise InputError("needs a DatetimeIndex with at least two samples", field="series")
+    step_h = (series.index[1] - series.index[0]).total_seconds() / 3600.0
+    per_bucket = bucket_hours / step_h
+    if per_bucket < 1 or abs(per_bucket - round(per_bucket)) > 1e-9:
+        raise InputError(
+            f"bucket of {bucket_hours:g} h is not a whole number of {step_h:g} h steps",
+            field="bucket_hours",
+            hint="choose a bucket that is a multiple of the series step",
+        )
+    k = round(per_bucket)
+    n = len(series) // k
+    missing = [c for c in ("power_w", *_VOLUMES, *windows) if c not in series.columns]
+    if missing:
+        raise InputError(f"missing column(s) {missing}", field="series")
+
+    def fold(column):
+        return np.asarray(series[column].to_numpy()[: n * k], dtype=float).reshape(n, k)
+
+    values = {c: list(fold(c).sum(axis=1)) for c in _VOLUMES}
+    for c in _LEVELS:
+        if c in series.columns:
+            values[c] = list(np.maximum(fold(c).min(axis=1), 0.0))
+    return StationResources(
+        start_utc=series.index[0].strftime("%Y-%m-%dT%H:%M:%S"),
+        bucket_hours=bucket_hours,
+        windows={w: list(fold(w).min(axis=1) > 0.5) for w in windows},
+        **values,
+    )
+
+
+def resources_from_systems(
+    result,
+    *,
+    bucket_hours: float = 24.0,
+    downlink_mbit_per_h: float = 10_000.0,
+    science_h_per_crew_day: float = 4.0,
+    robot_h_per_day: float = 16.0,
+) -> StationResources:
+    """Science resources from a ``moonbase.systems`` simulation result (see module docstring).
+
+    The twin does not expose spare downlink capacity, so science downlink is
+    ``downlink_mbit_per_h`` while Earth is in view (a planning figure to replace).
+    """
+    s = result.series
+    step_h = (s.index[1] - s.index[0]).total_seconds() / 3600.0
+    earth = s["earth_visible"].to_numpy(dtype=float) > 0.5
+    frame = pd.DataFrame(
+        {
+            "power_w": s["curtailed_w"].to_numpy(dtype=float),
+            "downlink_mbit": np.where(earth, downlink_mbit_per_h * step_h, 0.0),
+            "crew_h": s["crew"].to_numpy(dtype=float) * science_h_per_crew_day / 24.0 * step_h,
+            "robot_h": np.full(len(s), robot_h_per_day / 24.0 * step_h),
+            "sunlit": s["sun_fraction"].to_numpy(dtype=float) > 0.5,
+            "dark": s["sun_fraction"].to_numpy(dtype=float) <= 0.5,
+            "earth_in_view": earth,
+            "earth_hidden": ~earth,
+        },
+        index=s.index,
+    )
+    return resample_resources(
+        frame,
+        bucket_hours=bucket_hours,
+        windows=("sunlit", "dark", "earth_in_view", "earth_hidden"),
+    )
+
+
+_CATEGORY = {
+    "exploration_utilisation": Category.EXPLORATION_AND_UTILISATION,
+    "lunar_based_observation": Category.LUNAR_BASED_OBSERVATION,
+    "basic_science": Category.BASIC_SCIENCE,
+    "technology_verification": Category.TECHNOLOGY_VERIFICATION,
+}
+_WINDOW = {"sunlit": "sunlit", "dark": "dark", "earth_in_view": "earth_in_view"}
+_WINDOW["earth_not_in_view"] = "earth_hidden"
+
+
+def requests_from_scenario(scenario) -> tuple[tuple[Partner, ...], tuple[ExperimentRequest, ...]]:
+    """Partners (entitlement from their contributions' ``value_musd``) and requests of a scenario.
+
+    Scenario priorities 1-10 map to 1-5 (``ceil(p / 2)``); data volumes in gigabytes become
+    gigabits (x 8); ``requires`` becomes ``depends_on``; window ``"any"`` is no window.
+    """
+    values = {
+        p.id: sum(c.value_musd or 0.0 for c in getattr(p, "contributions", ()))
+        for p in scenario.partners
+    }
+    total = sum(values.values())
+    partners = tuple(
+        Partner(
+            id=p.id,
+            name=getattr(p, "name", p.id),
+            entitlement=(values[p.id] / total) if total > 0 else None,
+        )
+        for p in scenario.partners
+    )
+    requests = tuple(
+        ExperimentRequest(
+            id=e.id,
+            partner=e.partner,
+            category=_CATEGORY[e.category],
+            title=e.title,
+            duration_h=e.duration_h,
+            power_w=e.power_w,
+            data_volume_gbit=8.0 * e.data_volume_gb,
+            crew_hours=e.crew_time_h,
+            windows=tuple(_WINDOW[w] for w in e.windows if w != "any"),
+            priority=max(1, min(5, math.ceil(e.priority / 2))),
+            depends_on=tuple(e.requires),
+            repeats=e.repeats,
+        )
+        for e in scenario.experiments
+    )
+    return partners, requests

@@ -1,0 +1,386 @@
+"""CP-SAT experiment scheduler: optional intervals on window calendars, cumulative resources.
+
+Model (one concept per ``_add_*`` method):
+
+* each run ``j`` is an optional fixed-size interval; its start's domain is the set of allowed
+  starts (windows open and capacity sufficient for the whole run, see
+  :mod:`moonbase.science.instance`), so windows cost no extra constraint;
+* each resource is a cumulative constraint; the time-varying capacity is a constant
+  ``max(capacity)`` minus fixed "reserved" intervals of height ``max - capacity(t)``;
+* precedences (repeats in order with their gap, dependencies after the first run) hold when the
+  successor runs, and the successor needs its predecessor;
+* the objective is the weighted science value, less a fairness penalty if configured; or
+  fairness is a hard band per period; re-planning fixes runs that started before ``now`` and
+  minimises first the number of previously planned runs that move or are dropped.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from moonbase.science.greedy import greedy_starts
+from moonbase.science.instance import Instance
+from moonbase.science.solution import (
+    Schedule,
+    SchedulerConfig,
+    job_starts,
+    period_of_bucket,
+    schedule_from_starts,
+)
+
+__all__ = ["CpSatScheduler", "replan", "schedule_cpsat"]
+
+_SHARE_SCALE = 10_000  # entitlements in units of 1/10,000
+
+
+def _runs(mask: np.ndarray) -> list[list[int]]:
+    """Closed intervals ``[lo, hi]`` of consecutive True values."""
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [[int(lo), int(hi) - 1] for lo, hi in zip(edges[::2], edges[1::2], strict=True)]
+
+
+class CpSatScheduler:
+    """Builds and solves the CP-SAT model of an :class:`Instance`.
+
+    ``previous`` and ``now_bucket`` turn it into a re-planner: runs of ``previous`` that started
+    before ``now_bucket`` are kept as they were, nothing else may start before ``now_bucket``,
+    and moving or dropping a run that ``previous`` planned costs more than any value it could
+    buy (``disruption_weight=None``), or ``disruption_weight`` value points each.
+    """
+
+    def __init__(
+        self,
+        instance: Instance,
+        config: SchedulerConfig | None = None,
+        *,
+        previous: Schedule | None = None,
+        now_bucket: int = 0,
+        disruption_weight: float | None = None,
+    ):
+        self.instance = instance
+        self.config = config or SchedulerConfig()
+        self.previous = previous
+        self.now_bucket = int(now_bucket)
+        self.disruption_weight = disruption_weight
+        self.model = cp_model.CpModel()
+        self.present: list = []
+        self.start: list = []
+        self.intervals: list = []
+        self.penalty_terms: list = []
+        self.moved: list = []
+        self.runs: list[list[list[int]]] = []  # start domain of each run, as closed intervals
+        self.forced_moves = 0
+        self.fixed: set[int] = set()
+        self.hint: np.ndarray | None = None
+        self.previous_starts = (
+            job_starts(instance, previous) if previous is not None else np.full(instance.n_jobs, -1)
+        )
+
+    # --- variables -------------------------------------------------------------------------
+    def _add_runs(self) -> None:
+        inst, now = self.instance, self.now_bucket
+        for j in range(inst.n_jobs):
+            allowed = inst.start_ok[j].copy()
+            allowed[:now] = False
+            fixed = 0 <= self.previous_starts[j] < now
+            if fixed:
+                self.fixed.add(j)
+                allowed[:] = False
+                allowed[self.previous_starts[j]] = True
+            runs = _runs(allowed)
+            self.runs.append(runs)
+            if not runs:
+                present = self.model.new_constant(0)
+                start = self.model.new_constant(0)
+            else:
+                present = self.model.new_constant(1) if fixed else self.model.new_bool_var(f"x{j}")
+                domain = cp_model.Domain.from_intervals(runs)
+                start = self.model.new_int_var_from_domain(domain, f"s{j}")
+            d = int(inst.duration[j])
+            self.present.append(present)
+            self.start.append(start)
+            self.intervals.append(
+                self.model.new_optional_fixed_size_interval_var(start, d, present, f"i{j}")
+            )
+
+    # --- constraints -----------------------------------------------------------------------
+    def _add_resources(self) -> None:
+        inst = self.instance
+        for r, name in enumerate(inst.resource_names):
+            users = np.flatnonzero(inst.demand[:, r] > 0)
+            if users.size == 0:
+                continue
+            cap = inst.capacity[r]
+            top = int(cap.max())
+            intervals = [self.intervals[j] for j in users]
+            demands = [int(inst.demand[j, r]) for j in users]
+            reserved = top - cap
+            for lo, hi in _runs(reserved > 0):
+                # split the run where the reserved amount changes
+                values = reserved[lo : hi + 1]
+                cuts = np.flatnonzero(np.diff(values)) + 1
+                for a, b in zip(
+                    np.concatenate(([0], cuts)), np.concatenate((cuts, [values.size])), strict=True
+                ):
+                    intervals.append(
+                        self.model.new_fixed_size_interval_var(
+                            lo + int(a), int(b - a), f"cap_{name}_{lo + a}"
+                        )
+                    )
+                    demands.append(int(values[a]))
+            self.model.add_cumulative(intervals, demands, top)
+
+    def _add_energy_cuts(self, max_supports: int = 256) -> None:
+        """Redundant energy bounds that tighten the LP relaxation (and so the reported bound).
+
+        A run can only use buckets of its *support* (the union of its possible spans). For each
+        distinct support ``S`` (at most ``max_supports``) and resource ``r``, the energy of the
+        runs whose support lies inside ``S`` cannot exceed ``sum over S of capacity_r``.
+        """
+        inst = self.instance
+        if inst.n_jobs == 0 or not inst.resource_names:
+            return
+        supports = np.zeros((inst.n_jobs, inst.n_buckets), dtype=bool)
+        for j, runs in enumerate(self.runs):
+            d = int(inst.duration[j])
+            for lo, hi in runs:
+                supports[j, lo : hi + d] = True
+        distinct, owner = np.unique(supports, axis=0, return_inverse=True)
+        owner = owner.reshape(-1)
+        if len(distinct) > max_supports:  # keep the supports shared by most runs
+            keep = np.argsort(-np.bincount(owner))[:max_supports]
+            distinct_kept = distinct[keep]
+        else:
+            distinct_kept = distinct
+        # inside[k, m]: distinct support m lies inside kept support k
+        outside = (~distinct_kept).astype(np.float32) @ distinct.T.astype(np.float32)
+        inside = outside == 0
+        energy = inst.demand * inst.duration[:, None]  # (J, R)
+        for k in range(len(distinct_kept)):
+            members = np.flatnonzero(inside[k][owner])
+            if members.size < 2:
+                continue
+            for r in range(len(inst.resource_names)):
+                used = members[energy[members, r] > 0]
+                total = int(inst.capacity[r][distinct_kept[k]].sum())
+                if used.size < 2 or energy[used, r].sum() <= total:
+                    continue
+                self.model.add(sum(int(energy[j, r]) * self.present[j] for j in used) <= total)
+
+    def _add_precedences(self) -> None:
+        inst = self.instance
+        for p, q, gap in inst.precedences:
+            p, q = int(p), int(q)
+            self.model.add(
+                self.start[q] >= self.start[p] + int(inst.duration[p]) + int(gap)
+            ).only_enforce_if(self.present[q])
+            self.model.add_implication(self.present[q], self.present[p])
+
+    def _period_usage(self):
+        """Utilisation per (partner, period) as linear expressions, and the period totals."""
+        inst, cfg = self.instance, self.config
+        period_of = period_of_bucket(inst.n_buckets, inst.bucket_hours, cfg.fairness_period_days)
+        n_periods = int(period_of[-1]) + 1
+        first = np.searchsorted(period_of, np.arange(n_periods), side="left")
+        last = np.searchsorted(period_of, np.arange(n_periods), side="right") - 1
+        terms = [[[] for _ in range(n_periods)] for _ in inst.partner_ids]
+        for j in range(inst.n_jobs):
+            if not self.runs[j]:
+                continue
+            periods = sorted(
+                {p for lo, hi in self.runs[j] for p in range(period_of[lo], period_of[hi] + 1)}
+            )
+            u, i = int(inst.utilisation[j]), int(inst.job_partner[j])
+            if len(periods) == 1:
+                terms[i][periods[0]].append(u * self.present[j])
+                continue
+            literals = []
+            for p in periods:
+                lit = self.model.new_bool_var(f"x{j}_p{p}")
+                self.model.add(self.start[j] >= int(first[p])).only_enforce_if(lit)
+                self.model.add(self.start[j] <= int(last[p])).only_enforce_if(lit)
+                literals.append(lit)
+                terms[i][p].append(u * lit)
+            self.model.add(sum(literals) == self.present[j])
+        usage = [[sum(t) for t in row] for row in terms]
+        totals = [sum(usage[i][p] for i in range(len(usage))) for p in range(n_periods)]
+        return usage, totals
+
+    def _add_fairness(self) -> None:
+        inst, cfg = self.instance, self.config
+        if cfg.fairness == "none":
+            return
+        entitled = [i for i, e in enumerate(inst.entitlement) if np.isfinite(e)]
+        if not entitled:
+            return
+        usage, totals = self._period_usage()
+        tol = round(cfg.fairness_tolerance * _SHARE_SCALE)
+        for i in entitled:
+            e = round(float(inst.entitlement[i]) * _SHARE_SCALE)
+            for p, total in enumerate(totals):
+                scaled = _SHARE_SCALE * usage[i][p]
+                if cfg.fairness == "band":
+                    self.model.add(scaled <= (e + tol) * total)
+                    self.model.add(scaled >= (e - tol) * total)
+                else:
+                    bound = _SHARE_SCALE * int(inst.utilisation.sum())
+                    dev = self.model.new_int_var(0, bound, f"dev_{i}_{p}")
+                    self.model.add(dev >= scaled - e * total)
+                    self.model.add(dev >= e * total - scaled)
+                    self.penalty_terms.append(dev)
+
+    def _add_disruption(self) -> None:
+        for j, s in enumerate(self.previous_starts):
+            if s < self.now_bucket:
+                continue
+            if not self.runs[j]:
+                self.forced_moves += 1
+                continue
+            kept = self.model.new_bool_var(f"kept{j}")
+            self.model.add(self.start[j] == int(s)).only_enforce_if(kept)
+            self.model.add_implication(kept, self.present[j])
+            self.moved.append(kept.Not())
+
+    def _add_objective(self) -> None:
+        inst, cfg = self.instance, self.config
+        value = sum(int(w) * x for w, x in zip(inst.weight, self.present, strict=True))
+        # dev is in units of 1/(10,000 * 100) of an average run; a deviation of one average run
+        # costs fairness_weight value points (100 weight units): with the objective scaled by
+        # 100,000 that is 10 * fairness_weight per unit of dev.
+        penalty_scale = round(cfg.fairness_weight * 10) if self.penalty_terms else 0
+        scale = 100_000 if penalty_scale else 1
+        objective = scale * value
+        if penalty_scale:
+            objective = objective - penalty_scale * sum(self.penalty_terms)
+        if self.moved:
+            if self.disruption_weight is None:
+                big = scale * int(inst.weight.sum()) + 1
+                if penalty_scale:
+                    most = len(self.penalty_terms) * _SHARE_SCALE * int(inst.utilisation.sum())
+                    big += penalty_scale * most  # more than the whole penalty can change
+            else:
+                big = round(self.disruption_weight * 100) * scale
+            objective = objective - big * sum(self.moved)
+        self.objective_scale = scale
+        self.model.maximize(objective)
+
+    def _add_hint(self) -> None:
+        inst = self.instance
+        if self.previous is not None:
+            hint = self.previous_starts.copy()
+            hint[(hint >= 0) & (hint >= self.now_bucket) & ~self._allowed(hint)] = -1
+        elif self.config.greedy_hint:
+            hint = greedy_starts(inst, fair=self.config.fairness != "none")
+        else:
+            return
+        if self.previous is None:
+            self.hint = hint
+        for j in range(inst.n_jobs):
+            if not self.runs[j] or j in self.fixed:
+                continue
+            if hint[j] >= 0:
+                self.model.add_hint(self.present[j], True)
+                self.model.add_hint(self.start[j], int(hint[j]))
+            else:
+                self.model.add_hint(self.present[j], False)
+
+    def _allowed(self, starts: np.ndarray) -> np.ndarray:
+        idx = np.clip(starts, 0, self.instance.n_buckets - 1)
+        return self.instance.start_ok[np.arange(starts.size), idx]
+
+    def build(self) -> cp_model.CpModel:
+        """Add every part of the model (once) and return it."""
+        if self.present:
+            return self.model
+        self._add_runs()
+        self._add_resources()
+        if self.config.energy_cuts:
+            self._add_energy_cuts()
+        self._add_precedences()
+        self._add_fairness()
+        self._add_disruption()
+        self._add_objective()
+        self._add_hint()
+        return self.model
+
+    def solve(self, callback: cp_model.CpSolverSolutionCallback | None = None) -> Schedule:
+        """Build the model, solve it, and return the schedule with the solver's bound.
+
+        ``callback`` (optional) sees every improving solution, e.g. to time the gap.
+        """
+        began = time.perf_counter()
+        self.build()
+        solver = cp_model.CpSolver()
+        cfg = self.config
+        solver.parameters.max_time_in_seconds = cfg.time_limit_s
+        solver.parameters.num_workers = cfg.workers
+        solver.parameters.random_seed = cfg.seed
+        solver.parameters.relative_gap_limit = cfg.relative_gap
+        solver.parameters.log_search_progress = cfg.log
+        status = solver.solve(self.model, callback)
+        name = solver.status_name(status)
+        n = self.instance.n_jobs
+        starts = np.full(n, -1, dtype=np.int64)
+        extra = {}
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            for j in range(n):
+                if self.runs[j] and solver.value(self.present[j]):
+                    starts[j] = solver.value(self.start[j])
+            scale = self.objective_scale * 100.0
+            extra = {
+                "objective": solver.objective_value / scale,
+                "objective_bound": solver.best_objective_bound / scale,
+            }
+            if not self.penalty_terms and not self.moved:
+                extra["bound"] = solver.best_objective_bound / scale
+            if self.previous is not None:
+                moved = sum(solver.boolean_value(m) for m in self.moved)
+                extra["moved"] = int(moved) + self.forced_moves
+        solver_name = "cpsat"
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and self.hint is not None:
+            # No solution within the limit (a large model on a slow machine): hand back the
+            # greedy warm start, which is feasible by construction, and say so.
+            starts = self.hint.copy()
+            solver_name = "greedy (cpsat found no solution in time)"
+        return schedule_from_starts(
+            self.instance,
+            starts,
+            solver=solver_name,
+            status=name,
+            wall_s=time.perf_counter() - began,
+            **extra,
+        )
+
+
+def schedule_cpsat(instance: Instance, config: SchedulerConfig | None = None) -> Schedule:
+    """Schedule ``instance`` with CP-SAT (see :class:`CpSatScheduler`)."""
+    return CpSatScheduler(instance, config).solve()
+
+
+def replan(
+    instance: Instance,
+    previous: Schedule,
+    now_bucket: int,
+    config: SchedulerConfig | None = None,
+    *,
+    disruption_weight: float | None = None,
+) -> Schedule:
+    """Re-plan after the station changed (``instance`` holds the new resources and requests).
+
+    Runs of ``previous`` that started before ``now_bucket`` stay exactly as they were (executed
+    or under way), nothing new starts before ``now_bucket``, and the number of previously
+    planned runs that move or are dropped (``Schedule.moved``) is minimised first, then the
+    value is maximised (or, with ``disruption_weight``, each move costs that many value points).
+    The changed resources should differ from the old ones only from ``now_bucket`` on.
+    """
+    return CpSatScheduler(
+        instance,
+        config,
+        previous=previous,
+        now_bucket=now_bucket,
+        disruption_weight=disruption_weight,
+    ).solve()

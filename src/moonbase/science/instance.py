@@ -1,0 +1,316 @@
+"""From a :class:`SchedulingProblem` to integer jobs, with malformed requests set aside.
+
+Each valid request becomes ``repeats`` *jobs* (one per run). Everything the solvers need is
+turned into integers here, once:
+
+* durations in buckets: ``ceil(duration_h / bucket_hours)``;
+* per-bucket demand, rounded **up** (capacities rounded down), in W (power), Mbit per bucket
+  (data volume / run buckets: data are sent to Earth while the run goes on), crew and robot
+  minutes per bucket (hours / run buckets), kg and litres of payload accommodation;
+* weighted science value ``round(100 * value * priority)`` per run;
+* utilisation ``u`` of a run, the unit in which *delivered shares* are counted: the run's
+  buckets times the sum over constrained resources of its demand divided by the campaign-mean
+  capacity (its share of the station, in resource-buckets), expressed in hundredths of the mean
+  over all runs of the instance (so an average run has ``u = 100``; at least 1);
+* allowed starts: buckets ``s`` with every bucket of ``[s, s + duration)`` inside the campaign,
+  inside all of the request's windows and with enough capacity of every resource.
+
+Malformed requests are returned as :class:`Rejection` records with the reason; the rest still
+schedule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import BaseModel
+
+from moonbase.science.models import RESOURCE_NAMES, ExperimentRequest, SchedulingProblem
+
+__all__ = [
+    "RESOURCE_SCALE",
+    "Instance",
+    "Rejection",
+    "build_instance",
+    "per_bucket_demand",
+    "window_mask",
+]
+
+#: Factor from the API unit of each resource to its integer unit (W, Mbit, min, min, kg, litre).
+RESOURCE_SCALE = {
+    "power_w": 1.0,
+    "downlink_mbit": 1.0,
+    "crew_h": 60.0,
+    "robot_h": 60.0,
+    "payload_mass_kg": 1.0,
+    "payload_volume_m3": 1000.0,
+}
+_EPS = 1e-9
+
+
+class Rejection(BaseModel):
+    """A request that cannot be scheduled at all, and why."""
+
+    request_id: str
+    field: str
+    reason: str
+
+
+def duration_buckets(request: ExperimentRequest, bucket_hours: float) -> int:
+    return max(1, math.ceil(request.duration_h / bucket_hours - _EPS))
+
+
+def per_bucket_demand(request: ExperimentRequest, bucket_hours: float) -> dict[str, int]:
+    """Integer demand of one run per bucket for each resource (see the module docstring)."""
+    d = duration_buckets(request, bucket_hours)
+    raw = {
+        "power_w": request.power_w,
+        "downlink_mbit": request.data_volume_gbit * 1000.0 / d,
+        "crew_h": request.crew_hours / d,
+        "robot_h": request.robot_hours / d,
+        "payload_mass_kg": request.mass_kg,
+        "payload_volume_m3": request.volume_m3,
+    }
+    return {k: math.ceil(v * RESOURCE_SCALE[k] - _EPS) if v > 0 else 0 for k, v in raw.items()}
+
+
+def window_mask(windows: dict[str, list[bool]], names, n_buckets: int) -> np.ndarray:
+    """Buckets where all the named windows are open (all buckets when ``names`` is empty)."""
+    mask = np.ones(n_buckets, dtype=bool)
+    for name in names:
+        mask &= np.asarray(windows[name], dtype=bool)
+    return mask
+
+
+def _starts_where_all_open(open_mask: np.ndarray, duration: int) -> np.ndarray:
+    """Boolean over starts: every bucket of ``[s, s + duration)`` is open (False past the end)."""
+    n = open_mask.size
+    closed = np.concatenate(([0], np.cumsum(~open_mask)))
+    ok = np.zeros(n, dtype=bool)
+    if duration <= n:
+        last = n - duration + 1
+        ok[:last] = closed[duration : duration + last] - closed[:last] == 0
+    return ok
+
+
+@dataclass
+class Instance:
+    """Integer form of a scheduling problem (see the module docstring for the units)."""
+
+    problem: SchedulingProblem
+    bucket_hours: float
+    n_buckets: int
+    partner_ids: list[str]
+    entitlement: np.ndarray  # (P,), NaN where a partner has none
+    resource_names: list[str]  # constrained resources only
+    capacity: np.ndarray  # (R, B) int64
+    requests: list[ExperimentRequest]  # valid ones
+    job_request: np.ndarray  # (J,) index into requests
+    job_repeat: np.ndarray  # (J,)
+    job_partner: np.ndarray  # (J,) index into partner_ids
+    duration: np.ndarray  # (J,)
+    demand: np.ndarray  # (J, R)
+    weight: np.ndarray  # (J,)
+    utilisation: np.ndarray  # (J,)
+    start_ok: np.ndarray  # (J, B) bool
+    precedences: np.ndarray  # (E, 3): predecessor job, successor job, minimum gap in buckets
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def n_jobs(self) -> int:
+        return int(self.job_request.size)
+
+    def job_id(self, j: int) -> str:
+        return f"{self.requests[self.job_request[j]].id}#{self.job_repeat[j]}"
+
+
+def _reject(rejections, request, field_name, reason):
+    rejections.append(Rejection(request_id=request.id, field=field_name, reason=reason))
+
+
+def build_instance(problem: SchedulingProblem) -> Instance:
+    """Validate the requests of ``problem`` and expand the valid ones into integer jobs."""
+    res = problem.resources
+    bucket_h = float(res.bucket_hours)
+    n = res.n_buckets
+    partner_ids = [p.id for p in problem.partners]
+    partner_index = {pid: i for i, pid in enumerate(partner_ids)}
+    entitlement = np.array(
+        [np.nan if p.entitlement is None else p.entitlement for p in problem.partners]
+    )
+    raw_cap = {k: res.capacity(k) * RESOURCE_SCALE[k] for k in RESOURCE_NAMES}
+    constrained = [k for k in RESOURCE_NAMES if np.all(np.isfinite(raw_cap[k]))]
+    capacity = np.array(
+        [np.floor(raw_cap[k] + _EPS).astype(np.int64) for k in constrained], dtype=np.int64
+    ).reshape(len(constrained), n)
+    campaign_days = n * bucket_h / 24.0
+
+    rejections: list[Rejection] = []
+    accepted: dict[str, tuple[ExperimentRequest, int, np.ndarray, np.ndarray]] = {}
+    for request in problem.requests:
+        if request.id in accepted:
+            _reject(rejections, request, "id", "duplicate request id; ids must be unique")
+            continue
+        if request.partner not in partner_index:
+            _reject(
+                rejections,
+                request,
+                "partner",
+                f"unknown partner {request.partner!r}; known partners: {partner_ids}",
+            )
+            continue
+        unknown = [w for w in request.windows if w not in res.windows]
+        if unknown:
+            _reject(
+                rejections,
+                request,
+                "windows",
+                f"unknown window(s) {unknown}; the station defines {sorted(res.windows)}",
+            )
+            continue
+        d = duration_buckets(request, bucket_h)
+        if d > n:
+            _reject(
+                rejections,
+                request,
+                "duration_h",
+                f"a run of {request.duration_h:g} h ({d} buckets of {bucket_h:g} h) is longer "
+                f"than the campaign ({n} buckets, {campaign_days:g} days)",
+            )
+            continue
+        need = per_bucket_demand(request, bucket_h)
+        demand = np.array([need[k] for k in constrained], dtype=np.int64)
+        too_big = [
+            k for r, k in enumerate(constrained) if demand[r] > 0 and demand[r] > capacity[r].max()
+        ]
+        if too_big:
+            k = too_big[0]
+            r = constrained.index(k)
+            _reject(
+                rejections,
+                request,
+                k,
+                f"needs {need[k] / RESOURCE_SCALE[k]:g} {k.split('_')[-1]} per bucket, more than "
+                f"the station ever offers ({capacity[r].max() / RESOURCE_SCALE[k]:g})",
+            )
+            continue
+        open_mask = window_mask(res.windows, request.windows, n)
+        if request.windows and not open_mask.any():
+            _reject(
+                rejections,
+                request,
+                "windows",
+                f"window(s) {list(request.windows)} never open during the campaign",
+            )
+            continue
+        fits = np.all(capacity >= demand[:, None], axis=0) if constrained else np.ones(n, bool)
+        starts = _starts_where_all_open(open_mask & fits, d)
+        if not starts.any():
+            why = (
+                f"window(s) {list(request.windows)} never stay open for a whole run of {d} buckets"
+                if request.windows and not _starts_where_all_open(open_mask, d).any()
+                else f"no {d}-bucket span has enough station resources for it"
+            )
+            _reject(
+                rejections, request, "windows" if why.startswith("window") else "resources", why
+            )
+            continue
+        accepted[request.id] = (request, d, demand, starts)
+
+    # Dependencies: unknown ids, or on rejected requests, reject the dependent (to a fixpoint);
+    # then cycles.
+    changed = True
+    while changed:
+        changed = False
+        for rid, (request, *_rest) in list(accepted.items()):
+            missing = [dep for dep in request.depends_on if dep not in accepted]
+            if missing:
+                known = {q.id for q in problem.requests}
+                kind = "rejected" if all(m in known for m in missing) else "unknown"
+                _reject(
+                    rejections, request, "depends_on", f"depends on {kind} request(s) {missing}"
+                )
+                del accepted[rid]
+                changed = True
+    for rid in _cycle_members({k: v[0].depends_on for k, v in accepted.items()}):
+        _reject(rejections, accepted[rid][0], "depends_on", "is part of a dependency cycle")
+        del accepted[rid]
+
+    requests = [v[0] for v in accepted.values()]
+    mean_cap = capacity.mean(axis=1) if constrained else np.zeros(0)
+    job_request, job_repeat, first_job, rows = [], [], {}, []
+    precedences = []
+    for qi, (request, d, demand, starts) in enumerate(accepted.values()):
+        gap = math.ceil(request.repeat_gap_h / bucket_h - _EPS)
+        for k in range(request.repeats):
+            j = len(job_request)
+            if k == 0:
+                first_job[request.id] = j
+            else:
+                precedences.append((j - 1, j, gap))
+            job_request.append(qi)
+            job_repeat.append(k)
+            rows.append((d, demand, starts))
+    for request in requests:
+        for dep in request.depends_on:
+            precedences.append((first_job[dep], first_job[request.id], 0))
+
+    n_jobs = len(job_request)
+    r_count = len(constrained)
+    duration = np.array([r[0] for r in rows], dtype=np.int64)
+    demand = np.array([r[1] for r in rows], dtype=np.int64).reshape(n_jobs, r_count)
+    start_ok = np.array([r[2] for r in rows], dtype=bool).reshape(n_jobs, n)
+    job_request = np.array(job_request, dtype=np.int64)
+    weight = np.array(
+        [round(100 * requests[q].value * requests[q].priority) for q in job_request],
+        dtype=np.int64,
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(mean_cap > 0, demand / np.where(mean_cap > 0, mean_cap, 1), 0.0)
+    raw_use = duration * ratio.sum(axis=1)
+    mean_use = raw_use.mean() if raw_use.size and raw_use.mean() > 0 else 1.0
+    utilisation = np.maximum(1, np.round(100 * raw_use / mean_use)).astype(np.int64)
+    return Instance(
+        problem=problem,
+        bucket_hours=bucket_h,
+        n_buckets=n,
+        partner_ids=partner_ids,
+        entitlement=entitlement,
+        resource_names=constrained,
+        capacity=capacity,
+        requests=requests,
+        job_request=job_request,
+        job_repeat=np.array(job_repeat, dtype=np.int64),
+        job_partner=np.array(
+            [partner_index[requests[q].partner] for q in job_request], dtype=np.int64
+        ),
+        duration=duration,
+        demand=demand,
+        weight=weight,
+        utilisation=utilisation,
+        start_ok=start_ok,
+        precedences=np.array(precedences, dtype=np.int64).reshape(-1, 3),
+        rejections=rejections,
+    )
+
+
+def _cycle_members(graph: dict[str, tuple[str, ...]]) -> list[str]:
+    """Nodes on or behind a cycle (those a topological sort cannot reach), in graph order."""
+    indegree = {node: 0 for node in graph}
+    children: dict[str, list[str]] = {node: [] for node in graph}
+    for node, deps in graph.items():
+        for dep in deps:
+            indegree[node] += 1
+            children[dep].append(node)
+    ready = [node for node, count in indegree.items() if count == 0]
+    seen = set()
+    while ready:
+        node = ready.pop()
+        seen.add(node)
+        for child in children[node]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                ready.append(child)
+    return [node for node in graph if node not in seen]

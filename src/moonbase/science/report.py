@@ -1,0 +1,95 @@
+"""Report section for science utilisation: Gantt chart per partner, delivered share vs entitlement."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from moonbase.report.html import Section
+from moonbase.science.instance import Instance
+from moonbase.science.solution import Schedule, delivered_shares
+
+__all__ = ["schedule_gantt", "science_section", "share_figure", "share_table"]
+
+
+def schedule_gantt(schedule: Schedule, *, max_runs: int = 3000) -> go.Figure:
+    """Timeline of scheduled runs, one row per partner (the first ``max_runs`` runs by start)."""
+    runs = sorted(schedule.assignments, key=lambda a: a.start_bucket)[:max_runs]
+    figure = go.Figure()
+    partners = sorted({a.partner for a in runs})
+    for partner in partners:
+        mine = [a for a in runs if a.partner == partner]
+        starts = pd.to_datetime([a.start_utc for a in mine])
+        ends = pd.to_datetime([a.end_utc for a in mine])
+        figure.add_trace(
+            go.Bar(
+                name=partner,
+                y=[partner] * len(mine),
+                base=starts,
+                x=(ends - starts).total_seconds() * 1000.0,  # milliseconds on a date axis
+                orientation="h",
+                text=[f"{a.request_id} #{a.repeat}" for a in mine],
+                hovertemplate="%{text}<br>%{base|%Y-%m-%d} + %{x:.3s} ms<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        barmode="overlay",
+        title=f"Scheduled runs per partner ({len(runs)} of {len(schedule.assignments)})",
+        xaxis={"type": "date", "title": "UTC"},
+        yaxis={"title": "partner"},
+        showlegend=False,
+        height=200 + 24 * len(partners),
+    )
+    return figure
+
+
+def share_table(instance: Instance, schedules: dict[str, Schedule]) -> pd.DataFrame:
+    """Entitlement and delivered share (whole campaign) per partner, one column per schedule."""
+    table = pd.DataFrame(
+        {"partner": instance.partner_ids, "entitlement %": 100 * instance.entitlement}
+    )
+    for name, schedule in schedules.items():
+        shares = delivered_shares(instance, schedule)
+        table[f"{name} %"] = [100 * float(shares[p][0]) for p in instance.partner_ids]
+    return table.round(2)
+
+
+def share_figure(instance: Instance, schedules: dict[str, Schedule]) -> go.Figure:
+    """Grouped bars: entitlement and each schedule's delivered share, per partner."""
+    table = share_table(instance, schedules)
+    figure = go.Figure()
+    for column in table.columns[1:]:
+        figure.add_trace(go.Bar(name=column, x=table["partner"], y=table[column]))
+    figure.update_layout(
+        barmode="group", title="Delivered share vs entitlement", yaxis={"title": "%"}
+    )
+    return figure
+
+
+def science_section(instance: Instance, schedules: dict[str, Schedule]) -> Section:
+    """A report :class:`Section`: summary, share table, share figure, Gantt of the first schedule."""
+    first = next(iter(schedules.values()))
+    lines = []
+    for name, schedule in schedules.items():
+        gap = "" if schedule.gap is None else f", {100 * schedule.gap:.2f} % from the solver bound"
+        lines.append(
+            f"{name}: {len(schedule.assignments)} runs, weighted value {schedule.value:,.1f}"
+            f"{gap}, {schedule.wall_s:.1f} s."
+        )
+    if instance.rejections:
+        lines.append(f"{len(instance.rejections)} requests were rejected as malformed.")
+    rejected = pd.DataFrame(
+        [r.model_dump() for r in instance.rejections], columns=["request_id", "field", "reason"]
+    )
+    tables = [share_table(instance, schedules)]
+    if len(rejected):
+        tables.append(rejected)
+    figures = [share_figure(instance, schedules)]
+    if first.assignments:
+        figures.append(schedule_gantt(first))
+    return Section(
+        title="Science utilisation",
+        paragraphs=[" ".join(lines)],
+        tables=tables,
+        figures=figures,
+    )

@@ -1,0 +1,64 @@
+"""Adapters: hourly series to buckets, and the built-in scenario's experiments to requests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from moonbase.errors import InputError
+from moonbase.science.adapters import requests_from_scenario, resample_resources
+from moonbase.science.instance import build_instance
+from moonbase.science.models import SchedulingProblem
+
+
+def test_resample_hourly_to_days():
+    index = pd.date_range("2031-01-01", periods=72, freq="h")
+    power = np.full(72, 1000.0)
+    power[30] = 200.0  # a one-hour dip on day 2 limits that whole day
+    sunlit = np.ones(72, dtype=bool)
+    sunlit[60] = False  # one dark hour closes day 3
+    frame = pd.DataFrame(
+        {
+            "power_w": power,
+            "downlink_mbit": np.full(72, 500.0),
+            "crew_h": np.full(72, 0.25),
+            "robot_h": np.full(72, 1.0),
+            "sunlit": sunlit,
+        },
+        index=index,
+    )
+    res = resample_resources(frame, bucket_hours=24.0, windows=("sunlit",))
+    assert res.power_w == [1000.0, 200.0, 1000.0]
+    assert res.downlink_mbit == [12_000.0] * 3
+    assert res.crew_h == [6.0] * 3
+    assert res.robot_h == [24.0] * 3
+    assert res.windows["sunlit"] == [True, True, False]
+    assert res.start_utc == "2031-01-01T00:00:00"
+    with pytest.raises(InputError, match="whole number"):
+        resample_resources(frame, bucket_hours=36.5)
+
+
+def test_builtin_scenario_experiments_become_requests():
+    scenario_module = pytest.importorskip("moonbase.scenario")
+    scenario = scenario_module.builtin_scenario()
+    partners, requests = requests_from_scenario(scenario)
+    assert len(requests) == len(scenario.experiments) > 0
+    assert {p.id for p in partners} == {p.id for p in scenario.partners}
+    for request, experiment in zip(requests, scenario.experiments, strict=True):
+        assert request.data_volume_gbit == pytest.approx(8 * experiment.data_volume_gb)
+        assert 1 <= request.priority <= 5
+    entitled = [p.entitlement for p in partners if p.entitlement is not None]
+    if entitled:
+        assert sum(entitled) == pytest.approx(1.0, abs=1e-12)
+    from moonbase.science.synthetic import synthetic_resources
+
+    resources = synthetic_resources(365)
+    windows = dict(resources.windows)
+    windows["earth_hidden"] = [not w for w in windows["earth_in_view"]]
+    resources = resources.model_copy(update={"windows": windows})
+    problem = SchedulingProblem(partners=partners, requests=requests, resources=resources)
+    instance = build_instance(problem)
+    # every request is either scheduled-able or rejected with a reason
+    rejected = {r.request_id for r in instance.rejections}
+    assert len(instance.requests) + len(rejected) == len(requests)

@@ -1,0 +1,139 @@
+"""``moonbase science``: shares, schedule (with malformed requests), archive."""
+
+from __future__ import annotations
+
+import json
+
+from moonbase.cli.app import main
+from moonbase.science.models import ExperimentRequest, Partner, SchedulingProblem, StationResources
+
+
+def _problem_file(tmp_path):
+    requests = [
+        ExperimentRequest(
+            id="seismo", partner="CNSA", category="basic_science", duration_h=48, power_w=200
+        ),
+        ExperimentRequest(
+            id="radio",
+            partner="ROS",
+            category="lunar_based_observation",
+            duration_h=24,
+            windows=("earth_hidden",),
+        ),
+        ExperimentRequest(id="ghost", partner="ATL", category="basic_science", duration_h=24),
+        ExperimentRequest(
+            id="forever", partner="ROS", category="technology_verification", duration_h=24 * 30
+        ),
+    ]
+    problem = SchedulingProblem(
+        partners=(Partner(id="CNSA", entitlement=0.7), Partner(id="ROS", entitlement=0.3)),
+        requests=tuple(requests),
+        resources=StationResources(
+            start_utc="2031-01-01T00:00:00",
+            power_w=[1000.0] * 10,
+            downlink_mbit=[1e5] * 10,
+            crew_h=[0.0] * 10,
+            robot_h=[8.0] * 10,
+            windows={"earth_hidden": [False] * 8 + [True] * 2},
+        ),
+    )
+    path = tmp_path / "problem.json"
+    path.write_text(problem.model_dump_json())
+    return path
+
+
+def test_shares_preset(capsys):
+    assert main(["science", "shares", "--preset", "iss"]) == 0
+    out = capsys.readouterr().out
+    assert "76.6 %" in out and "CSA" in out
+
+
+def test_schedule_reports_rejections_and_writes(tmp_path, capsys):
+    path = _problem_file(tmp_path)
+    out_file = tmp_path / "schedule.json"
+    report = tmp_path / "report.html"
+    args = ["--time-limit-s", "5", "--out", str(out_file), "--report", str(report)]
+    code = main(["science", "schedule", str(path), *args])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "2 rejected requests" in out
+    assert "ghost" in out and "forever" in out
+    saved = json.loads(out_file.read_text())
+    assert {a["request_id"] for a in saved["assignments"]} == {"seismo", "radio"}
+    assert [a["start_bucket"] for a in saved["assignments"] if a["request_id"] == "radio"] == [8]
+    html = report.read_text()
+    assert "Science utilisation" in html and "Delivered share vs entitlement" in html
+    assert "forever" in html  # the rejection table
+
+
+def test_bad_input_is_one_line(tmp_path, capsys):
+    path = _problem_file(tmp_path)
+    assert main(["science", "schedule", str(path), "--fairness", "fuzzy"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("moonbase: error: --fairness: unknown value 'fuzzy'")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"partners": [], "requests": [{"id": "x"}], "resources": {}}))
+    assert main(["science", "schedule", str(bad)]) == 2
+    assert "bad.json" in capsys.readouterr().err
+
+
+def test_archive_round_trip(tmp_path, capsys):
+    path = _problem_file(tmp_path)
+    schedule = tmp_path / "schedule.json"
+    archive = tmp_path / "archive.json"
+    assert (
+        main(["science", "schedule", str(path), "--solver", "greedy", "--out", str(schedule)]) == 0
+    )
+    assert main(["science", "archive", "init", str(archive), "--partners", "CNSA,ROS"]) == 0
+    assert (
+        main(
+            [
+                "science",
+                "archive",
+                "add",
+                str(archive),
+                "--schedule",
+                str(schedule),
+                "--problem",
+                str(path),
+                "--embargo-days",
+                "30",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    # seismo runs 2031-01-01..03 (embargo to 2031-02-02); radio 2031-01-09..10 (to 2031-02-09).
+    assert (
+        main(
+            [
+                "science",
+                "archive",
+                "query",
+                str(archive),
+                "--partner",
+                "ROS",
+                "--as-of",
+                "2031-02-05",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "2 of 2 products visible to ROS" in out  # its own radio run (embargoed) + seismo (open)
+    assert (
+        main(
+            [
+                "science",
+                "archive",
+                "query",
+                str(archive),
+                "--partner",
+                "CNSA",
+                "--as-of",
+                "2031-02-05",
+            ]
+        )
+        == 0
+    )
+    assert "1 of 2 products visible to CNSA" in capsys.readouterr().out

@@ -1,0 +1,47 @@
+"""Shares: the documented contribution rule and the ISS preset."""
+
+from __future__ import annotations
+
+import pytest
+
+from moonbase.errors import InputError
+from moonbase.science.models import Contribution
+from moonbase.science.shares import preset_partners, shares_from_contributions
+
+
+def test_iss_preset_is_the_published_split():
+    # US Orbital Segment utilisation (DESIGN.md, reference/ilrs-campaign.md).
+    shares = {p.id: p.entitlement for p in preset_partners("ISS")}
+    assert shares == {"NASA": 0.766, "JAXA": 0.128, "ESA": 0.083, "CSA": 0.023}
+    assert sum(shares.values()) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_rule_by_hand():
+    # A: element 2,000 kg at 1 M$/kg = 2,000 M$ + launch worth 1,000 M$; B: 500 M$ funding;
+    # C: 500 kg element = 500 M$. Total 4,000 M$: A 75 %, B 12.5 %, C 12.5 %.
+    contributions = [
+        Contribution(partner="A", kind="element", mass_kg=2000),
+        Contribution(partner="A", kind="launch", value_musd=1000),
+        Contribution(partner="B", kind="funding", value_musd=500),
+        Contribution(partner="C", kind="element", mass_kg=500),
+    ]
+    shares = shares_from_contributions(["A", "B", "C", "D"], contributions)
+    assert shares == pytest.approx({"A": 0.75, "B": 0.125, "C": 0.125, "D": 0.0}, abs=1e-12)
+
+
+def test_rule_reproduces_iss_split_from_iss_like_values():
+    values = {"NASA": 766, "JAXA": 128, "ESA": 83, "CSA": 23}
+    contributions = [
+        Contribution(partner=p, kind="funding", value_musd=v) for p, v in values.items()
+    ]
+    shares = shares_from_contributions(values, contributions)
+    assert shares == pytest.approx({p: v / 1000 for p, v in values.items()}, abs=1e-12)
+
+
+def test_errors_name_the_field():
+    with pytest.raises(InputError, match=r"contributions\[0\].partner"):
+        shares_from_contributions(["A"], [Contribution(partner="Z", kind="funding", value_musd=1)])
+    with pytest.raises(InputError, match="unknown share preset"):
+        preset_partners("mir")
+    with pytest.raises(ValueError, match="funding contribution needs value_musd"):
+        Contribution(partner="A", kind="funding", mass_kg=3)
