@@ -24,7 +24,7 @@ def reference_run(tmp_path_factory):
 def test_report_has_every_stage(reference_run):
     out, result = reference_run
     html = result.report_path.read_text()
-    for heading in ("Scenario:", "Environment:", "Campaign:", "Site:", "Systems:"):
+    for heading in ("Scenario:", "Environment:", "Campaign:", "Site:", "Systems:", "Science"):
         assert f"<h2>{heading}" in html
     assert html.count("plotly.js") >= 1
     assert not list(out.glob(".*"))  # no temporary files left behind

@@ -62,3 +62,38 @@ def test_builtin_scenario_experiments_become_requests():
     # every request is either scheduled-able or rejected with a reason
     rejected = {r.request_id for r in instance.rejections}
     assert len(instance.requests) + len(rejected) == len(requests)
+
+
+def test_scenario_entitlements_follow_landed_mass_and_element_windows_open_on_arrival():
+    """Reference scenario: no contribution values, so entitlements follow the landed mass of each
+    partner's surface elements (summed here from the scenario directly); an experiment that needs
+    an element may run only once that element operates."""
+    from datetime import date
+
+    from moonbase.scenario import builtin_scenario
+    from moonbase.science.adapters import (
+        requests_from_scenario,
+        resample_resources,
+        with_element_windows,
+    )
+
+    scenario = builtin_scenario()
+    partners, requests = requests_from_scenario(scenario)
+    mass = {}
+    for e in scenario.elements:
+        if e.location == "site" and e.state != "failed":
+            mass[e.partner] = mass.get(e.partner, 0.0) + (e.landed_mass_kg or 0.0)
+    total = sum(mass.values())
+    for p in partners:
+        assert p.entitlement == pytest.approx(mass.get(p.id, 0.0) / total, abs=1e-12)
+    hopper = next(r for r in requests if r.id == "ILRS4-HOPPER-DEMO")
+    assert "element:ILRS-4" in hopper.windows and hopper.depends_on == ()
+
+    hours = pd.date_range("2034-12-30", periods=24 * 4, freq="h")
+    frame = pd.DataFrame(
+        {"power_w": 1.0, "downlink_mbit": 1.0, "crew_h": 0.0, "robot_h": 1.0}, index=hours
+    )
+    resources = resample_resources(frame, bucket_hours=24.0)
+    opened = with_element_windows(resources, scenario, {"ILRS-4": date(2035, 1, 1)})
+    assert opened.windows["element:ILRS-4"] == [False, False, True, True]
+    assert opened.windows["element:ILRS-5"] == [False] * 4  # not flown: never opens

@@ -111,15 +111,25 @@ _WINDOW["earth_not_in_view"] = "earth_hidden"
 
 
 def requests_from_scenario(scenario) -> tuple[tuple[Partner, ...], tuple[ExperimentRequest, ...]]:
-    """Partners (entitlement from their contributions' ``value_musd``) and requests of a scenario.
+    """Partners with entitlements and the experiment requests of a scenario.
 
+    Entitlement rule: a partner's share of the contributions' ``value_musd`` when the scenario
+    gives values; otherwise its share of the landed mass of the surface elements it owns (the
+    hardware a partner puts on the Moon, as ISS shares followed hardware contributions).
     Scenario priorities 1-10 map to 1-5 (``ceil(p / 2)``); data volumes in gigabytes become
-    gigabits (x 8); ``requires`` becomes ``depends_on``; window ``"any"`` is no window.
+    gigabits (x 8); window ``"any"`` is no window. An experiment's ``requires`` that names an
+    element becomes the window ``element:<id>`` (open once that element operates, see
+    :func:`with_element_windows`); one that names another experiment becomes ``depends_on``.
     """
     values = {
         p.id: sum(c.value_musd or 0.0 for c in getattr(p, "contributions", ()))
         for p in scenario.partners
     }
+    if sum(values.values()) <= 0:
+        values = {p.id: 0.0 for p in scenario.partners}
+        for element in scenario.elements:
+            if element.location == "site" and element.state != "failed":
+                values[element.partner] += element.landed_mass_kg or 0.0
     total = sum(values.values())
     partners = tuple(
         Partner(
@@ -129,6 +139,7 @@ def requests_from_scenario(scenario) -> tuple[tuple[Partner, ...], tuple[Experim
         )
         for p in scenario.partners
     )
+    experiment_ids = {e.id for e in scenario.experiments}
     requests = tuple(
         ExperimentRequest(
             id=e.id,
@@ -139,11 +150,37 @@ def requests_from_scenario(scenario) -> tuple[tuple[Partner, ...], tuple[Experim
             power_w=e.power_w,
             data_volume_gbit=8.0 * e.data_volume_gb,
             crew_hours=e.crew_time_h,
-            windows=tuple(_WINDOW[w] for w in e.windows if w != "any"),
+            windows=tuple(_WINDOW[w] for w in e.windows if w != "any")
+            + tuple(f"element:{r}" for r in e.requires if r not in experiment_ids),
             priority=max(1, min(5, math.ceil(e.priority / 2))),
-            depends_on=tuple(e.requires),
+            depends_on=tuple(r for r in e.requires if r in experiment_ids),
             repeats=e.repeats,
         )
         for e in scenario.experiments
     )
     return partners, requests
+
+
+def with_element_windows(
+    resources: StationResources, scenario, operating_dates: dict | None
+) -> StationResources:
+    """Add an ``element:<id>`` window per scenario element: open from the day it operates.
+
+    ``operating_dates`` maps element ids to their first operating date (None: operating before
+    the campaign); elements absent from it (not flown) get a window that never opens.
+    """
+    starts = pd.date_range(
+        resources.start_utc,
+        periods=resources.n_buckets,
+        freq=pd.Timedelta(hours=resources.bucket_hours),
+    )
+    windows = dict(resources.windows)
+    for element in scenario.elements:
+        if operating_dates is None or element.id not in operating_dates:
+            is_open = np.zeros(resources.n_buckets, dtype=bool)
+        elif operating_dates[element.id] is None:
+            is_open = np.ones(resources.n_buckets, dtype=bool)
+        else:
+            is_open = starts >= pd.Timestamp(operating_dates[element.id])
+        windows[f"element:{element.id}"] = [bool(v) for v in is_open]
+    return resources.model_copy(update={"windows": windows})
