@@ -34,6 +34,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from moonbase.orbit.spec import OrbitNodeSpec
+
 __all__ = [
     "CAPABILITY_TAGS",
     "BetaPrior",
@@ -258,15 +260,12 @@ class Site(_Model):
     source: str = ""
 
 
-class OrbitNode(_Model):
-    """A lunar-orbit node (hub) option; minimal now, refined by the orbit stage."""
+class OrbitNode(OrbitNodeSpec):
+    """A named lunar-orbit node (hub) option: an :class:`moonbase.orbit.OrbitNodeSpec` (family
+    ``nrho``/``halo``/``llo``/``elfo`` and its parameters) that ``moonbase.orbit`` propagates and
+    analyses (eclipses, Earth and site visibility, transfer delta-v)."""
 
     name: Text
-    family: Literal["nrho", "halo", "llo", "elfo", "dro"]
-    perilune_km: PositiveFloat | None = None
-    apolune_km: PositiveFloat | None = None
-    inclination_deg: Annotated[float, Field(ge=0, le=180)] | None = None
-    period_h: PositiveFloat | None = None
     source: str = ""
 
 
