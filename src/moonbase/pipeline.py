@@ -328,11 +328,12 @@ def run_scenario(
             n_workers=0,
             config=RiskConfig(slip_probability=0.0, launch_delay_mean_months=0.0),
         )
-    headline = risk.summary()
+    risk_summary = risk.summary()
     console.print(
-        f"P(basic model by {headline['target']}) = {100 * headline['probability_by_target']:.1f} %"
-        f" (launch failures only: {100 * launch_only.probability_by():.1f} %); "
-        f"median completion {headline['completion_p50']}"
+        f"P(basic model by {risk_summary['target']}) = "
+        f"{100 * risk_summary['probability_by_target']:.1f} % (launch failures only: "
+        f"{100 * launch_only.probability_by():.1f} %); "
+        f"median completion {risk_summary['completion_p50']}"
     )
     sections.append(_campaign_section(plan, risk, launch_only))
     files.append(_write_csv(out / "campaign_risk_exposure.csv", risk.partner_exposure()))
@@ -388,7 +389,7 @@ def run_scenario(
     headline = {
         "basic_model_operating": str(plan.completion_date()),
         "campaign_status": plan.status,
-        "p_basic_model_by_target": headline["probability_by_target"],
+        "p_basic_model_by_target": risk_summary["probability_by_target"],
         "site_lit_percent": site_result.lit_percent,
         "site_longest_dark_hours": site_result.longest_dark_hours,
         "energy_not_served_kwh": simulation.kpis.get("energy_not_served_kwh"),
