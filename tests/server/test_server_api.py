@@ -42,7 +42,7 @@ def post_request(portal, who="cnsa", **changes):
 
 def test_health_openapi_and_every_route_is_documented(portal):
     health = portal.client.get("/api/health").json()
-    assert health["status"] == "ok" and health["revision"] == "0001"
+    assert health["status"] == "ok" and health["revision"] == "0002"
     assert set(health["jobs"]) == {"optimise", "simulate", "schedule"}
     spec = portal.client.get("/openapi.json").json()
     paths = set(spec["paths"])

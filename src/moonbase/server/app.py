@@ -424,8 +424,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         )
         starts = {k: v for k, v in (row.body.get("starts") or {}).items() if int(k) in own}
+        rejected = {k: v for k, v in (row.body.get("rejections") or {}).items() if int(k) in own}
+        # The library's full schedule and problem name every partner's requests: planners only.
+        body = {k: v for k, v in row.body.items() if k not in ("schedule", "problem")}
         out = s.ResultOut.model_validate(row, from_attributes=True)
-        return out.model_copy(update={"body": {**row.body, "starts": starts}})
+        return out.model_copy(update={"body": {**body, "starts": starts, "rejections": rejected}})
 
     @app.get("/api/shares", response_model=list[s.ShareOut], tags=["results"])
     def shares(_who: Who, session: DB):

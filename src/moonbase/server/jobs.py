@@ -53,7 +53,11 @@ JOB_KINDS = {"optimise": "plan", "simulate": "simulation", "schedule": "schedule
 LIBRARY_TARGETS = {
     "optimise": "moonbase.server.library_jobs:optimise",
     "simulate": "moonbase.server.library_jobs:simulate",
+    "schedule": "moonbase.server.library_jobs:schedule",
 }
+
+#: ``type`` of the request message that records why the scheduler rejected a request.
+REJECTED = "scheduler_rejection"
 
 
 class JobCancelled(Exception):
@@ -133,6 +137,7 @@ def _prepare(session, job: Job) -> dict:
                 "latest": r.latest.isoformat(),
                 "priority": r.priority,
                 "needs_sunlight": r.needs_sunlight,
+                "category": r.category,
             }
             for r in rows
         ]
@@ -140,16 +145,32 @@ def _prepare(session, job: Job) -> dict:
 
 
 def _apply(session, job: Job, document: dict) -> None:
+    """Write a schedule back: start and status of each request, and the scheduler's reason for
+    each rejected one as a message (``type`` :data:`REJECTED`, replacing the previous run's).
+    """
     if job.kind != "schedule":
         return
     from datetime import datetime
 
+    rejections = document.get("rejections") or {}
     for key, start in (document.get("starts") or {}).items():
         request = session.get(ExperimentRequest, int(key))
         if request is None or request.status == "withdrawn":
             continue
         request.scheduled_start = datetime.fromisoformat(start) if start else None
         request.status = "scheduled" if start else "unscheduled"
+        messages = [m for m in request.messages or [] if m.get("type") != REJECTED]
+        rejection = rejections.get(str(key))
+        if rejection is not None and not start:
+            messages.append(
+                {
+                    "loc": ["scheduler", str(rejection.get("field", ""))],
+                    "msg": str(rejection.get("reason", "")),
+                    "hint": "the request cannot be scheduled as it stands; change and resubmit it",
+                    "type": REJECTED,
+                }
+            )
+        request.messages = messages
         request.updated_at = utcnow()
 
 

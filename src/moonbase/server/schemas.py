@@ -60,6 +60,13 @@ RequestStatus = Literal["validated", "scheduled", "unscheduled", "withdrawn"]
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 Role = Literal["member", "partner_admin", "station_planner"]
 JobKind = Literal["optimise", "simulate", "schedule"]
+#: ILRS purposes of an experiment (the values of :class:`moonbase.science.Category`).
+Category = Literal[
+    "exploration_and_utilisation",
+    "lunar_based_observation",
+    "basic_science",
+    "technology_verification",
+]
 PartnerId = Annotated[
     str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 ]
@@ -188,6 +195,7 @@ class RequestIn(Strict):
     latest: date
     priority: int = Field(default=3, ge=1, le=5, description="1 (highest) to 5")
     needs_sunlight: bool = False
+    category: Category = Field(default="basic_science", description="ILRS purpose")
 
 
 class RequestPatch(Strict):
@@ -200,6 +208,7 @@ class RequestPatch(Strict):
     latest: date | None = None
     priority: int | None = Field(default=None, ge=1, le=5)
     needs_sunlight: bool | None = None
+    category: Category | None = None
 
 
 class RequestOut(BaseModel):
@@ -214,6 +223,7 @@ class RequestOut(BaseModel):
     latest: date
     priority: int
     needs_sunlight: bool
+    category: str
     status: str
     messages: list[Any]
     scheduled_start: Utc | None

@@ -118,6 +118,10 @@ class ExperimentRequest(Base):
     latest: Mapped[date] = mapped_column(Date)
     priority: Mapped[int] = mapped_column(Integer, default=3)
     needs_sunlight: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ILRS purpose (:class:`moonbase.science.Category` value); added by migration 0002.
+    category: Mapped[str] = mapped_column(
+        String(40), default="basic_science", server_default="basic_science"
+    )
     #: validated, scheduled, unscheduled, withdrawn
     status: Mapped[str] = mapped_column(String(20), default="validated", index=True)
     messages: Mapped[list[Any]] = mapped_column(JSON, default=list)

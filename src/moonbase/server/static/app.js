@@ -165,6 +165,7 @@ async function submitRequest(event) {
     duration_h: Number(values.duration_h), power_w: Number(values.power_w),
     data_gb: Number(values.data_gb), earliest: values.earliest, latest: values.latest,
     priority: Number(values.priority), needs_sunlight: form.needs_sunlight.checked,
+    category: values.category || "basic_science",
   };
   const { ok, data } = await api("/api/requests", { method: "POST", body: JSON.stringify(body) });
   if (!ok) {
