@@ -37,6 +37,7 @@ __all__ = [
     "Horizontal",
     "body_fixed_vectors",
     "check_site",
+    "enu_basis",
     "horizontal",
     "stellar_aberration",
     "surface_point_km",
@@ -86,6 +87,22 @@ def check_site(
             field=fields[2],
         )
     return lat, np.mod(lon, 360.0), height
+
+
+def enu_basis(latitude_deg, longitude_deg) -> np.ndarray:
+    """Local east, north and up unit vectors ``S + (3, 3)`` (rows e, n, u) in the body frame.
+
+    Up is along the sphere's radius; at a pole north is taken along the given longitude's
+    meridian (the limit of approaching the pole along it).
+    """
+    phi = np.radians(np.asarray(latitude_deg, dtype=float))
+    lam = np.radians(np.asarray(longitude_deg, dtype=float))
+    sp, cp, sl, cl = np.sin(phi), np.cos(phi), np.sin(lam), np.cos(lam)
+    zero = np.zeros_like(phi)
+    east = np.stack([-sl, cl, zero], axis=-1)
+    north = np.stack([-sp * cl, -sp * sl, cp], axis=-1)
+    up = np.stack([cp * cl, cp * sl, sp], axis=-1)
+    return np.stack([east, north, up], axis=-2)
 
 
 def surface_point_km(latitude_deg, longitude_deg, height_m=0.0) -> np.ndarray:
@@ -264,11 +281,9 @@ def horizontal(
     lat, lon, _ = check_site(latitude_deg, longitude_deg)
     vec = topocentric_vectors(t, body, lat, lon, height_m, correction=correction)
     extra = (None,) * np.ndim(tdb_seconds(t))
-    phi, lam = np.radians(lat)[(..., *extra)], np.radians(lon)[(..., *extra)]
+    basis = np.moveaxis(enu_basis(lat, lon), (-2, -1), (0, 1))[(..., *extra)]
+    east, north, up = (np.sum(basis[i] * vec, axis=0) for i in range(3))
     x, y, z = vec
-    up = np.cos(phi) * (np.cos(lam) * x + np.sin(lam) * y) + np.sin(phi) * z
-    east = -np.sin(lam) * x + np.cos(lam) * y
-    north = -np.sin(phi) * (np.cos(lam) * x + np.sin(lam) * y) + np.cos(phi) * z
     distance = np.sqrt(x * x + y * y + z * z)
     elevation = np.degrees(np.arcsin(np.clip(up / distance, -1.0, 1.0)))
     azimuth = np.mod(np.degrees(np.arctan2(east, north)), 360.0)

@@ -19,6 +19,7 @@ import numpy as np
 
 from moonbase.constants import MOON_RADIUS_M
 from moonbase.ephemeris.disk import solar_disk_fraction
+from moonbase.ephemeris.topocentric import enu_basis
 from moonbase.errors import InputError
 
 __all__ = [
@@ -63,22 +64,6 @@ def bare_sphere_horizon_deg(height_above_ground_m=0.0) -> np.ndarray:
     """
     height = np.asarray(height_above_ground_m, dtype=float)
     return -np.degrees(np.arccos(MOON_RADIUS_M / (MOON_RADIUS_M + np.maximum(height, 0.0))))
-
-
-def enu_basis(latitude_deg, longitude_deg) -> np.ndarray:
-    """Local east, north and up unit vectors ``S + (3, 3)`` (rows e, n, u) in the body frame.
-
-    At a pole north is taken along the given longitude's meridian, as in
-    :func:`moonbase.ephemeris.horizontal`.
-    """
-    phi = np.radians(np.asarray(latitude_deg, dtype=float))
-    lam = np.radians(np.asarray(longitude_deg, dtype=float))
-    sp, cp, sl, cl = np.sin(phi), np.cos(phi), np.sin(lam), np.cos(lam)
-    zero = np.zeros_like(phi)
-    east = np.stack([-sl, cl, zero], axis=-1)
-    north = np.stack([-sp * cl, -sp * sl, cp], axis=-1)
-    up = np.stack([cp * cl, cp * sl, sp], axis=-1)
-    return np.stack([east, north, up], axis=-2)
 
 
 def interpolate_horizon(horizon_deg, azimuth_deg) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from moonbase.ephemeris import check_site, horizontal
 from moonbase.ephemeris.disk import sun_angular_radius_deg
+from moonbase.ephemeris.summary import utc_index
 from moonbase.errors import InputError
 from moonbase.site.geometry import (
     bare_sphere_horizon_deg,
@@ -88,7 +89,7 @@ def site_time_series(
     earth_h, _ = interpolate_horizon(horizon, earth.azimuth_deg)
     lit = fraction > 0.0
     visible = earth.elevation_deg > earth_h
-    index = pd.DatetimeIndex(times.utc_datetime(), name="utc")
+    index = utc_index(times).rename("utc")
     return pd.DataFrame(
         {
             "sun_azimuth_deg": sun.azimuth_deg,

@@ -160,6 +160,7 @@ def flat_horizon_drivers(
     centre is above the horizon.
     """
     from moonbase.ephemeris import horizontal, solar_disk_fraction, sun_angular_radius_deg
+    from moonbase.ephemeris.summary import utc_index
     from moonbase.time import time_range
 
     t = time_range(start, stop, step)
@@ -169,7 +170,7 @@ def flat_horizon_drivers(
         sun.elevation_deg, sun_angular_radius_deg(sun.distance_km), horizon_deg
     )
     return Drivers(
-        times_utc=pd.DatetimeIndex(t.utc_datetime()).tz_localize(None),
+        times_utc=utc_index(t).tz_localize(None).rename(None),
         sun_fraction=fraction,
         sun_elevation_deg=sun.elevation_deg,
         sun_azimuth_deg=sun.azimuth_deg,
