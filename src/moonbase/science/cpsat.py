@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 
 from moonbase.science.greedy import greedy_starts
 from moonbase.science.instance import Instance
+from moonbase.science.priced import better_greedy_starts
 from moonbase.science.solution import (
     Schedule,
     SchedulerConfig,
@@ -50,6 +51,8 @@ class CpSatScheduler:
     before ``now_bucket`` are kept as they were, nothing else may start before ``now_bucket``,
     and moving or dropping a run that ``previous`` planned costs more than any value it could
     buy (``disruption_weight=None``), or ``disruption_weight`` value points each.
+    ``hint_starts`` (per run, ``-1``: left out; feasible) replaces the greedy warm start, and is
+    what :meth:`solve` returns if CP-SAT finds nothing better in time.
     """
 
     def __init__(
@@ -60,8 +63,10 @@ class CpSatScheduler:
         previous: Schedule | None = None,
         now_bucket: int = 0,
         disruption_weight: float | None = None,
+        hint_starts: np.ndarray | None = None,
     ):
         self.instance = instance
+        self.hint_starts = hint_starts
         self.config = config or SchedulerConfig()
         self.previous = previous
         self.now_bucket = int(now_bucket)
@@ -273,8 +278,12 @@ class CpSatScheduler:
         if self.previous is not None:
             hint = self.previous_starts.copy()
             hint[(hint >= 0) & (hint >= self.now_bucket) & ~self._allowed(hint)] = -1
+        elif self.hint_starts is not None:
+            hint = np.asarray(self.hint_starts, dtype=np.int64)
+        elif self.config.greedy_hint and self.config.fairness != "none":
+            hint = greedy_starts(inst, fair=True)
         elif self.config.greedy_hint:
-            hint = greedy_starts(inst, fair=self.config.fairness != "none")
+            hint = better_greedy_starts(inst)
         else:
             return
         if self.previous is None:

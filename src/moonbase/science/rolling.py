@@ -1,12 +1,18 @@
-"""Rolling-horizon CP-SAT for campaigns too large for one model.
+"""Window by window CP-SAT: a large-neighbourhood search for campaigns too large for one model.
 
-The campaign is cut into consecutive windows of ``window_days``. Window by window, CP-SAT
-schedules the runs that may *start* inside it (on the capacity left by the runs already
-fixed, after their fixed predecessors); what it schedules is then fixed, and what it leaves
-may still start in a later window. Each window is a small model that CP-SAT solves well; the
-whole is a heuristic (myopic: a window never gives way to a better use later), so it has no
-global bound. It never does worse than the greedy on each window's runs, since every window
-starts from the greedy warm start.
+Start from the better of the two greedy schedules (priority order, or value density under
+resource prices: :mod:`moonbase.science.priced`). Then slide a
+window of ``window_days`` over the campaign, half a window at a time, and at each position let
+CP-SAT re-decide the runs that start inside it: those already there, which may move within the
+window or be dropped, and the most value-dense runs left out so far that could start there.
+Everything else stays where it is, and its resource use is subtracted from the capacity the
+window sees. Precedences hold across the window's edge: a free run starts after its fixed
+predecessors end, a run with a fixed successor stays fixed, and a left-out run joins only if its
+predecessors are placed or join too. CP-SAT starts each window from the current schedule, so a
+window never loses value; sweeps repeat while time is left and a sweep still gains.
+
+The result is a heuristic without a global bound of its own: compare it with the Lagrangian
+bound (:mod:`moonbase.science.lagrangian`).
 """
 
 from __future__ import annotations
@@ -17,127 +23,173 @@ from dataclasses import replace
 import numpy as np
 
 from moonbase.science.cpsat import CpSatScheduler
-from moonbase.science.greedy import greedy_starts
 from moonbase.science.instance import Instance
+from moonbase.science.priced import better_greedy_starts, knapsack_prices, price_runs
 from moonbase.science.solution import Schedule, SchedulerConfig, job_starts, schedule_from_starts
 
-__all__ = ["schedule_rolling"]
+__all__ = ["improve_by_windows", "schedule_rolling"]
 
 
-def _window_jobs(instance, starts, dead, lo, hi, greedy, extra):
-    """Jobs that may start in ``[lo, hi)`` now, and every job's earliest start.
-
-    To keep each window small, the candidates are the runs the global greedy starts before
-    ``hi`` (and that are still open), plus the ``extra`` most valuable runs the greedy left out.
-    """
-    n = instance.n_jobs
-    earliest = np.zeros(n, dtype=np.int64)
-    blocked = dead | (starts >= 0)
-    pending_preds = [[] for _ in range(n)]
+def _links(instance: Instance):
+    preds = [[] for _ in range(instance.n_jobs)]
+    succs = [[] for _ in range(instance.n_jobs)]
     for p, q, gap in instance.precedences:
-        p, q, gap = int(p), int(q), int(gap)
-        if starts[p] >= 0:
-            earliest[q] = max(earliest[q], starts[p] + int(instance.duration[p]) + gap)
-        else:
-            pending_preds[q].append(p)
-    window = np.zeros(instance.n_buckets, dtype=bool)
-    window[lo:hi] = True
-    can = ~blocked & np.any(instance.start_ok & window, axis=1)
-    can &= earliest < hi
-    left_out = np.flatnonzero(can & (greedy < 0))
-    keep = left_out[np.argsort(-instance.weight[left_out], kind="stable")[:extra]]
-    can &= greedy < hi
-    can[keep] = True
-    # a job waiting on an undecided predecessor joins only if that predecessor joins too
+        preds[int(q)].append((int(p), int(gap)))
+        succs[int(p)].append(int(q))
+    return preds, succs
+
+
+def _free_runs(instance, starts, lo, hi, density, preds, succs, extra):
+    """Runs CP-SAT may re-decide in ``[lo, hi)``, each one's earliest start, and the capacity
+    ``(R, B)`` the other runs leave.
+
+    Left-out runs join, most value-dense first, if they could start in the window and no
+    resource they need is short of them everywhere in it, even with the window's runs gone.
+    """
+    inside = (starts >= lo) & (starts < hi)
+    free = inside.copy()
+    # a run with a placed successor outside the window keeps its place
     changed = True
     while changed:
         changed = False
-        for q in np.flatnonzero(can):
-            if any(not can[p] for p in pending_preds[q]):
-                can[q] = False
+        for j in np.flatnonzero(free):
+            if any(starts[q] >= 0 and not free[q] for q in succs[j]):
+                free[j] = False
                 changed = True
-    return np.flatnonzero(can), earliest
+    left = instance.capacity - _resource_use(
+        instance, starts, np.flatnonzero((starts >= 0) & ~free)
+    )
+    reach = min(instance.n_buckets, hi + int(instance.duration.max()))
+    room = left[:, lo:reach].max(axis=1)
+    fits = np.all(instance.demand <= room[None, :], axis=1)
+    left_out = np.flatnonzero((starts < 0) & fits & np.any(instance.start_ok[:, lo:hi], axis=1))
+    left_out = left_out[np.argsort(-density[left_out], kind="stable")]
+    joined = 0
+    for j in left_out:
+        if joined >= extra:
+            break
+        if all(starts[p] >= 0 or free[p] for p, _ in preds[j]):
+            free[j] = True
+            joined += 1
+    earliest = np.zeros(instance.n_jobs, dtype=np.int64)
+    for j in np.flatnonzero(free):
+        for p, gap in preds[j]:
+            if not free[p]:
+                earliest[j] = max(earliest[j], starts[p] + int(instance.duration[p]) + gap)
+    return np.flatnonzero(free), earliest, left
+
+
+def _resource_use(instance: Instance, starts: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """Use ``(R, B)`` of every resource by ``runs`` placed at ``starts``."""
+    diff = np.zeros((len(instance.resource_names), instance.n_buckets + 1), dtype=np.int64)
+    demand = instance.demand[runs].T
+    np.add.at(diff, (slice(None), starts[runs]), demand)
+    np.add.at(diff, (slice(None), starts[runs] + instance.duration[runs]), -demand)
+    return np.cumsum(diff[:, :-1], axis=1)
+
+
+def _window_instance(instance, runs, earliest, left, lo, hi):
+    """The sub-problem of ``runs`` starting in ``[lo, hi)`` on the capacity ``left``."""
+    b = instance.n_buckets
+    capacity = left.copy()
+    reach = min(b, hi + int(instance.duration[runs].max()))
+    top = capacity.max(axis=1, keepdims=True)
+    capacity[:, :lo] = top  # outside what these runs can touch: no reserved intervals
+    capacity[:, reach:] = top
+    allowed = instance.start_ok[runs].copy()
+    allowed[:, :lo] = False
+    allowed[:, hi:] = False
+    allowed &= np.arange(b)[None, :] >= earliest[runs, None]
+    index = {int(j): k for k, j in enumerate(runs)}
+    precedences = [
+        (index[int(p)], index[int(q)], int(g))
+        for p, q, g in instance.precedences
+        if int(p) in index and int(q) in index
+    ]
+    return replace(
+        instance,
+        capacity=capacity,
+        job_request=instance.job_request[runs],
+        job_repeat=instance.job_repeat[runs],
+        job_partner=instance.job_partner[runs],
+        duration=instance.duration[runs],
+        demand=instance.demand[runs],
+        weight=instance.weight[runs],
+        utilisation=instance.utilisation[runs],
+        start_ok=allowed,
+        precedences=np.array(precedences, dtype=np.int64).reshape(-1, 3),
+        rejections=[],
+    )
+
+
+def improve_by_windows(
+    instance: Instance,
+    starts: np.ndarray,
+    config: SchedulerConfig | None = None,
+    *,
+    window_days: float = 30.0,
+    extra_runs: int = 60,
+    time_limit_s: float = 60.0,
+    prices: np.ndarray | None = None,
+) -> np.ndarray:
+    """Improve a feasible schedule (``starts``, ``-1``: left out) window by window.
+
+    Each window gets CP-SAT with ``config`` (fairness off) for at most ``config.time_limit_s``,
+    and the search ends after ``time_limit_s`` in all. ``extra_runs`` left-out runs (most
+    value-dense first under ``prices``, by default the knapsack prices) join each window.
+    """
+    began = time.perf_counter()
+    cfg = (config or SchedulerConfig()).model_copy(update={"fairness": "none"})
+    starts = np.asarray(starts, dtype=np.int64).copy()
+    cost, _ = price_runs(instance, knapsack_prices(instance) if prices is None else prices)
+    weight = instance.weight / 100.0
+    density = np.where(cost > 0, weight / np.where(cost > 0, cost, 1.0), np.inf)
+    preds, succs = _links(instance)
+    width = max(1, round(window_days * 24.0 / instance.bucket_hours))
+    step = max(1, width // 2)
+    gained = True
+    while gained and time.perf_counter() - began < time_limit_s:
+        gained = False
+        for lo in range(0, instance.n_buckets, step):
+            if time.perf_counter() - began >= time_limit_s:
+                break
+            hi = min(instance.n_buckets, lo + width)
+            runs, earliest, left = _free_runs(
+                instance, starts, lo, hi, density, preds, succs, extra_runs
+            )
+            if runs.size == 0:
+                continue
+            sub = _window_instance(instance, runs, earliest, left, lo, hi)
+            before = float(sub.weight[starts[runs] >= 0].sum())
+            result = CpSatScheduler(sub, cfg, hint_starts=starts[runs]).solve()
+            if result.value * 100.0 <= before:
+                continue
+            chosen = job_starts(sub, result)
+            starts[runs] = chosen
+            gained = True
+    return starts
 
 
 def schedule_rolling(
-    instance: Instance, config: SchedulerConfig | None = None, *, window_days: float = 90.0
+    instance: Instance, config: SchedulerConfig | None = None, *, window_days: float = 30.0
 ) -> Schedule:
-    """Schedule ``instance`` window by window with CP-SAT (see the module docstring).
+    """The better greedy schedule, then :func:`improve_by_windows` (see the module docstring).
 
-    ``config.time_limit_s`` is shared evenly between the windows. Fairness is not applied
-    (use the single model for fairness). Each window considers the runs the global greedy
-    starts by its end and, of the runs the greedy left out, as many of the most valuable as
-    the greedy's busiest window holds.
+    ``config.time_limit_s`` is the whole budget; each window gets at most a tenth of it (and at
+    most 10 s). Fairness is not applied (use the single model for fairness).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
-    n, b = instance.n_jobs, instance.n_buckets
-    width = max(1, round(window_days * 24.0 / instance.bucket_hours))
-    edges = list(range(0, b, width))
-    per_window = SchedulerConfig(
-        **{
-            **cfg.model_dump(),
-            "time_limit_s": cfg.time_limit_s / len(edges),
-            "fairness": "none",
-        }
+    window_cfg = cfg.model_copy(update={"time_limit_s": min(10.0, cfg.time_limit_s / 10.0)})
+    starts = better_greedy_starts(instance)
+    remaining = max(0.0, cfg.time_limit_s - (time.perf_counter() - began))
+    starts = improve_by_windows(
+        instance, starts, window_cfg, window_days=window_days, time_limit_s=remaining
     )
-    greedy = greedy_starts(instance)
-    placed = np.bincount(greedy[greedy >= 0] // width, minlength=len(edges))
-    extra_per_window = int(placed.max()) if placed.size else 0
-    starts = np.full(n, -1, dtype=np.int64)
-    residual = instance.capacity.copy()
-    status = "OPTIMAL"
-    for lo in edges:
-        hi = min(b, lo + width)
-        dead = ~np.any(instance.start_ok[:, lo:], axis=1)
-        jobs, earliest = _window_jobs(
-            instance, starts, dead, lo, hi, greedy, max(50, extra_per_window)
-        )
-        if jobs.size == 0:
-            continue
-        mask = np.zeros((jobs.size, b), dtype=bool)
-        mask[:, lo:hi] = True
-        mask &= np.arange(b)[None, :] >= earliest[jobs, None]
-        index = {int(j): k for k, j in enumerate(jobs)}
-        precedences = [
-            (index[int(p)], index[int(q)], int(g))
-            for p, q, g in instance.precedences
-            if int(p) in index and int(q) in index
-        ]
-        # Outside the buckets these runs can touch, capacity is irrelevant: show it as the
-        # maximum so the model carries no reserved-capacity intervals there.
-        reach = min(b, hi + int(instance.duration[jobs].max()))
-        capacity = residual.copy()
-        top = capacity.max(axis=1, keepdims=True)
-        capacity[:, :lo] = top
-        capacity[:, reach:] = top
-        sub = replace(
-            instance,
-            capacity=capacity,
-            job_request=instance.job_request[jobs],
-            job_repeat=instance.job_repeat[jobs],
-            job_partner=instance.job_partner[jobs],
-            duration=instance.duration[jobs],
-            demand=instance.demand[jobs],
-            weight=instance.weight[jobs],
-            utilisation=instance.utilisation[jobs],
-            start_ok=instance.start_ok[jobs] & mask,
-            precedences=np.array(precedences, dtype=np.int64).reshape(-1, 3),
-            rejections=[],
-        )
-        result = CpSatScheduler(sub, per_window).solve()
-        if result.status != "OPTIMAL":
-            status = "FEASIBLE"
-        chosen = job_starts(sub, result)
-        for k in np.flatnonzero(chosen >= 0):
-            j, s = int(jobs[k]), int(chosen[k])
-            d = int(instance.duration[j])
-            starts[j] = s
-            residual[:, s : s + d] -= instance.demand[j][:, None]
     return schedule_from_starts(
         instance,
         starts,
         solver=f"cpsat-rolling ({window_days:g} d windows)",
-        status=status,
+        status="FEASIBLE",
         wall_s=time.perf_counter() - began,
     )
