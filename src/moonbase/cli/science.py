@@ -153,8 +153,15 @@ def schedule(
 
         if window_days <= 0:
             raise InputError("must be positive", field="--window-days")
-        with console.status(f"CP-SAT window by window (up to {time_limit_s:g} s in all)..."):
-            results["cpsat-rolling"] = schedule_rolling(instance, config, window_days=window_days)
+        label = f"CP-SAT window by window (up to {time_limit_s:g} s in all)"
+        with console.status(label + "...") as status:
+
+            def show(elapsed_s: float, value: float) -> None:
+                status.update(f"{label}: value {value:,.1f} after {elapsed_s:.0f} s")
+
+            results["cpsat-rolling"] = schedule_rolling(
+                instance, config, window_days=window_days, progress=show
+            )
     _print_schedules(instance, results)
     if out is not None:
         write_model(out, list(results.values())[-1])

@@ -18,6 +18,7 @@ bound (:mod:`moonbase.science.lagrangian`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -131,12 +132,14 @@ def improve_by_windows(
     extra_runs: int = 60,
     time_limit_s: float = 60.0,
     prices: np.ndarray | None = None,
+    progress: Callable[[float, float], None] | None = None,
 ) -> np.ndarray:
     """Improve a feasible schedule (``starts``, ``-1``: left out) window by window.
 
     Each window gets CP-SAT with ``config`` (fairness off) for at most ``config.time_limit_s``,
     and the search ends after ``time_limit_s`` in all. ``extra_runs`` left-out runs (most
     value-dense first under ``prices``, by default the knapsack prices) join each window.
+    ``progress(elapsed_s, value)`` is called after every window that gained value.
     """
     began = time.perf_counter()
     cfg = (config or SchedulerConfig()).model_copy(update={"fairness": "none"})
@@ -164,27 +167,47 @@ def improve_by_windows(
             result = CpSatScheduler(sub, cfg, hint_starts=starts[runs]).solve()
             if result.value * 100.0 <= before:
                 continue
-            chosen = job_starts(sub, result)
-            starts[runs] = chosen
+            starts[runs] = job_starts(sub, result)
             gained = True
+            if progress is not None:
+                progress(
+                    time.perf_counter() - began, float(instance.weight[starts >= 0].sum()) / 100
+                )
     return starts
 
 
 def schedule_rolling(
-    instance: Instance, config: SchedulerConfig | None = None, *, window_days: float = 30.0
+    instance: Instance,
+    config: SchedulerConfig | None = None,
+    *,
+    window_days: float = 30.0,
+    progress: Callable[[float, float], None] | None = None,
 ) -> Schedule:
     """The better greedy schedule, then :func:`improve_by_windows` (see the module docstring).
 
     ``config.time_limit_s`` is the whole budget; each window gets at most a tenth of it (and at
-    most 10 s). Fairness is not applied (use the single model for fairness).
+    most 10 s). Fairness is not applied (use the single model for fairness). ``progress``:
+    see :func:`improve_by_windows` (elapsed time counted from here).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
     window_cfg = cfg.model_copy(update={"time_limit_s": min(10.0, cfg.time_limit_s / 10.0)})
     starts = better_greedy_starts(instance)
     remaining = max(0.0, cfg.time_limit_s - (time.perf_counter() - began))
+    if progress is not None:
+        progress(time.perf_counter() - began, float(instance.weight[starts >= 0].sum()) / 100)
+    offset = time.perf_counter() - began
+
+    def shifted(elapsed_s: float, value: float) -> None:
+        progress(offset + elapsed_s, value)
+
     starts = improve_by_windows(
-        instance, starts, window_cfg, window_days=window_days, time_limit_s=remaining
+        instance,
+        starts,
+        window_cfg,
+        window_days=window_days,
+        time_limit_s=remaining,
+        progress=None if progress is None else shifted,
     )
     return schedule_from_starts(
         instance,
