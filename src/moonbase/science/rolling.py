@@ -185,13 +185,13 @@ def schedule_rolling(
 ) -> Schedule:
     """The better greedy schedule, then :func:`improve_by_windows` (see the module docstring).
 
-    ``config.time_limit_s`` is the whole budget; each window gets at most a tenth of it (and at
-    most 10 s). Fairness is not applied (use the single model for fairness). ``progress``:
+    ``config.time_limit_s`` is the whole budget; each window gets at most a twentieth of it (and
+    at most 3 s: many short windows gain more than a few long ones). Fairness is not applied (use the single model for fairness). ``progress``:
     see :func:`improve_by_windows` (elapsed time counted from here).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
-    window_cfg = cfg.model_copy(update={"time_limit_s": min(10.0, cfg.time_limit_s / 10.0)})
+    window_cfg = cfg.model_copy(update={"time_limit_s": min(3.0, cfg.time_limit_s / 20.0)})
     starts = better_greedy_starts(instance)
     remaining = max(0.0, cfg.time_limit_s - (time.perf_counter() - began))
     if progress is not None:
