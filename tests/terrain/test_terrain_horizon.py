@@ -146,7 +146,7 @@ def test_azimuth_convention_against_spherical_trigonometry():
     march = horizon_at_points(t, lat[row, col], lon[row, col], n_azimuths=3600)[0]
     sweep = horizon_map(t, n_azimuths=720).elevation_deg[row, col]
     # The summit is a point: its elevation changes 1.6 deg per degree of azimuth around it, so
-    # the map (interpolated between grid bearings 0.5 deg apart) may miss it by ~0.4 deg.
+    # the map (azimuths 0.5 deg apart, none exactly on the summit) may miss it by ~0.4 deg.
     for h, step, tolerance in ((march, 0.1, 0.05), (sweep, 0.5, 0.4)):
         best = np.argmax(h) * step
         assert abs((best - azimuth + 180) % 360 - 180) < 0.3
@@ -161,21 +161,26 @@ def _tapered_synthetic(n, seed):
     return Terrain(t.elevation_m * np.outer(ramp, ramp), t.x0_m, t.y0_m, t.pixel_m, "tapered")
 
 
-@pytest.mark.parametrize(("oversample", "p999_deg"), [(1, 0.3), (2, 0.2)])
-def test_sweep_agrees_with_brute_force_ray_marching(oversample, p999_deg):
-    """Random synthetic craters (depth 0.2 D, walls to 39 deg) at 200 m, 360 azimuths.
+@pytest.mark.parametrize(
+    ("size", "seed", "oversample"), [(48, 7, 1), (64, 7, 1), (64, 3, 1), (64, 7, 2)]
+)
+def test_sweep_agrees_with_brute_force_ray_marching(size, seed, oversample):
+    """Random synthetic craters (depth 0.2 D, walls to 39 deg) at 200 m, 360 azimuths, against
+    the independent march along each cell's exact local azimuths (the target: RMS within 0.05 deg
+    and every point-direction within 0.2 deg).
 
-    Measured (seed 7, 48 x 48; oversample 1 / 2): RMS 0.022 / 0.0085 deg, 99.9 % within
-    0.25 / 0.11 deg, max 0.72 / 0.55 deg (rare cells next to sharp features, where the horizon
-    changes by ~1 deg per degree of azimuth; the issue's 0.2 deg max is not met there).
+    Measured (size/seed/oversample as parametrised): RMS 0.00000 / 0.00010 / 0.00015 / 0.00003
+    deg, max 0.000 / 0.076 / 0.109 / 0.041 deg; all but about 1 in 10^5 point-directions agree
+    within 0.001 deg. At 48 x 48 the rays are short enough for the exact near field to cover most
+    of them; at 64 x 64 the swept candidates do most of the work.
     """
-    t = _tapered_synthetic(48, seed=7)
+    t = _tapered_synthetic(size, seed=seed)
     sweep = horizon_map(t, n_azimuths=360, oversample=oversample).elevation_deg.astype(float)
     march = horizon_map(t, n_azimuths=360, method="raymarch").elevation_deg
     error = np.abs(sweep - march)
     assert np.sqrt(np.mean(error**2)) < 0.05
-    assert np.percentile(error, 99.9) < p999_deg
-    assert error.max() < 1.0
+    assert error.max() < 0.2
+    assert np.mean(error < 0.001) > 0.9995
 
 
 def test_outer_dem_adds_the_far_field_and_ignores_its_inner_part():
@@ -216,7 +221,8 @@ def test_progress_callback_and_shapes():
     hm = horizon_map(t, n_azimuths=12, progress=lambda done, total: calls.append((done, total)))
     assert hm.elevation_deg.shape == (8, 10, 12) and hm.n_azimuths == 12
     np.testing.assert_array_equal(hm.azimuth_deg, np.arange(12) * 30.0)
-    assert calls[-1] == (12 * OVERSAMPLE, 12 * OVERSAMPLE)
+    done, total = calls[-1]
+    assert done == total and total >= 12 * OVERSAMPLE
     assert horizon_at_points(t, [[-89.999, -89.9995]], [[10.0, 20.0]], n_azimuths=12).shape == (
         2,
         12,
@@ -238,8 +244,7 @@ def test_real_crop_shackleton_floor_high_connecting_ridge_low(shared_data):
 def test_real_crop_sweep_agrees_with_ray_marching(shared_data):
     """64 x 64 cells of the real crop around the Shackleton rim; cells at least 8 pixels from
     the sub-map's edge (nearer ones depend on where the map cuts the terrain). Measured with the
-    default oversample 1 (2): RMS 0.044 (0.033) deg, 99.9 % within 0.54 (0.46) deg, max 2.3
-    (2.5) deg (a handful of cells looking out of the sub-map along steep slopes)."""
+    default oversample 1: RMS 0.0001 deg, 99.9 % within 0.001 deg, max 0.048 deg."""
     full = read_dem(shared_data / SHACKRIDGE, corner_xy_m=(-30_000.0, 15_000.0), pixel_m=200.0)
     t = Terrain(
         full.elevation_m[100:164, 120:184], full.x0_m + 120 * 200.0, full.y0_m - 100 * 200.0, 200.0
@@ -248,4 +253,4 @@ def test_real_crop_sweep_agrees_with_ray_marching(shared_data):
     march = horizon_map(t, method="raymarch").elevation_deg
     error = np.abs(sweep - march)[8:-8, 8:-8]
     assert np.sqrt(np.mean(error**2)) < 0.05
-    assert np.percentile(error, 99.9) < 1.0
+    assert error.max() < 0.2

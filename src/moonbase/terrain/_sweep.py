@@ -10,16 +10,15 @@ body-fixed coordinates, so lunar curvature is exact. For an observer, the hull v
 elevation angle is found by walking the hull from its near end (the angle is unimodal along a
 convex chain seen from a point on one side of it).
 
-A cell generally lies between two lines. Instead of interpolating the two lines' horizons (the
-classic resampling, which errs by up to degrees on rough terrain), the columns of the two lines'
-horizon vertices are taken as candidates, and the cell's *own* profile (the one the ray marcher
-samples) is evaluated at those columns and their neighbours; the near field (``near`` columns,
-where a lateral shift of a fraction of a pixel matters most) is marched exactly. The result equals
-the brute-force march whenever the true horizon column is among the candidates, and is otherwise
-a slight underestimate (measured in ``tests/terrain``).
+A cell generally lies between two lines. The sweep does not decide the cell's horizon: it
+records, for each of the two lines, the distance (in columns) to the horizon vertex seen from the
+cell and to that vertex's two neighbours along the hull when their angle is close to it (a
+neighbour is often the next feature, which a ray a fraction of a pixel aside may see highest).
+The first ``near`` columns are left out of the hull. :mod:`moonbase.terrain._exact` then
+evaluates every cell's exact rays around these distances.
 
-Per direction: O(n) hull updates, queries that walk a few hull vertices, and O(n near)
-near-field samples, for n cells. Directions run in parallel (:func:`sweep_all`).
+Per direction: O(n) hull updates and queries that walk a few hull vertices, for n cells.
+Directions run in parallel (:func:`sweep_all`).
 """
 
 from __future__ import annotations
@@ -54,47 +53,32 @@ def _query(hu, hv, n, uo, vo):
 
 
 @njit(cache=True, inline="always")
-def _profile_key(grid, mask, rows, cols, r, c, t, cj, ox, oy, oz):
-    """Elevation key from observer (r, c) of its own profile's sample at column cj.
+def _store(hu, hv, hc, n, c, reach, uo, vo, dest):
+    """Distances from column c to the hull vertex of largest angle seen from (uo, vo) and to its
+    two neighbours along the hull (farther, nearer) into ``dest`` (3,); 0: none.
 
-    The key ``(d.o) |d.o| / |d|^2`` equals ``s |s| |o|^2`` for the elevation sine s, so it orders
-    like s without a square root; -inf when there is no sample.
+    A neighbour is kept only if its angle lies within ``reach / distance`` radians of the
+    largest (distance in columns): the exact ray of a cell, up to about a row from the line,
+    may see it highest; farther away, a lateral shift of a row changes the angle less.
     """
-    if cj <= c or cj >= cols:
-        return -np.inf
-    ok, px, py, pz = _sample(grid, mask, r + t * (cj - c), cj, rows)
-    if not ok:
-        return -np.inf
-    dx, dy, dz = px - ox, py - oy, pz - oz
-    dot = dx * ox + dy * oy + dz * oz
-    return dot * abs(dot) / (dx * dx + dy * dy + dz * dz)
-
-
-@njit(cache=True, inline="always")
-def _key_to_sine(key, ox, oy, oz):
-    """Elevation sine from a key of :func:`_profile_key`; -2.0 when there was no sample."""
-    if key == -np.inf:
-        return -2.0
-    root = math.sqrt(abs(key) / (ox * ox + oy * oy + oz * oz))
-    return root if key >= 0.0 else -root
-
-
-@njit(cache=True, inline="always")
-def _candidates(grid, mask, rows, cols, r, c, t, hc, n, j, spread, ox, oy, oz):
-    """Best elevation key of the cell's own profile near the line's horizon vertex.
-
-    Samples the columns within ``spread`` of the tangent vertex's column and the columns of the
-    hull vertices next to it.
-    """
-    best = -np.inf
-    cc = hc[j]
-    for cj in range(cc - spread, cc + spread + 1):
-        best = max(best, _profile_key(grid, mask, rows, cols, r, c, t, cj, ox, oy, oz))
-    for i in range(max(j - 1, 0), min(j + 2, n)):
-        cj = hc[i]
-        if abs(cj - cc) > spread:
-            best = max(best, _profile_key(grid, mask, rows, cols, r, c, t, cj, ox, oy, oz))
-    return best
+    dest[0] = 0
+    dest[1] = 0
+    dest[2] = 0
+    if n == 0:
+        return
+    j = _query(hu, hv, n, uo, vo)
+    dest[0] = hc[j] - c
+    au = hu[j] - uo
+    av = hv[j] - vo
+    a2 = au * au + av * av
+    for i in range(2):
+        h = j - 1 if i == 0 else j + 1
+        if 0 <= h < n:
+            bu = hu[h] - uo
+            bv = hv[h] - vo
+            cross = abs(au * bv - av * bu)
+            if cross * (hc[h] - c) < reach * math.sqrt(a2 * (bu * bu + bv * bv)):
+                dest[1 + i] = hc[h] - c
 
 
 @njit(cache=True, inline="always")
@@ -108,24 +92,24 @@ def _line_sample(grid, mask, rho, c, rows):
 
 
 @njit(cache=True)
-def sweep_lines(grid, mask, observers, t, near, spread, below, above, near_out):
-    """Largest elevation sines of all observers along grid lines of slope ``t`` (oriented views).
+def sweep_lines(grid, mask, observers, t, near, reach, out):
+    """Horizon columns of all observers along grid lines of slope ``t`` (oriented views).
 
     ``grid``/``observers``: (R, C, 3) positions of the ground samples and of the observers on the
-    same cells; ``mask``: samples to ignore. Outputs (R, C), -2 where nothing was found:
-    ``below[r, c]`` from candidates of the line at or above cell r, ``above[r, c]`` from the line
-    below it, ``near_out`` from the exact march of the first ``near`` columns.
+    same cells; ``mask``: samples to ignore. Outputs (R, C) int16, the distance in columns from
+    each cell to the horizon vertex (ignoring the first ``near`` columns) of the profile line at or
+    above it (``upper``) and of the line below it (``lower``); 0 where the line holds no sample.
     """
     rows, cols = mask.shape
     span = t * (cols - 1)
     k_first = math.floor(-max(0.0, span)) - 1
     k_last = math.floor(rows - 1 - min(0.0, span)) + 1
     n_lines = k_last - k_first + 1
+    hu = np.empty(cols)
+    hv = np.empty(cols)
+    hc = np.empty(cols, dtype=np.int64)
     for k_index in range(n_lines):
         k = k_first + k_index
-        hu = np.empty(cols)
-        hv = np.empty(cols)
-        hc = np.empty(cols, dtype=np.int64)
         # Plane of the line: a = "up" near its middle, e = along the line.
         rm = min(max(round(k + t * (cols // 2)), 0), rows - 1)
         r0 = min(max(round(k), 0), rows - 1)
@@ -165,55 +149,34 @@ def sweep_lines(grid, mask, observers, t, near, spread, below, above, near_out):
             rho = k + t * c
             # The cell on or below the line (this line is its upper neighbour) ...
             rb = math.ceil(rho)
-            if 0 <= rb < rows and rb - rho < 1.0:
+            if 0 <= rb < rows:
                 ox, oy, oz = observers[rb, c, 0], observers[rb, c, 1], observers[rb, c, 2]
-                if n == 0:
-                    below[rb, c] = -2.0
-                else:
-                    j = _query(hu, hv, n, ox * ex + oy * ey + oz * ez, ox * ax + oy * ay + oz * az)
-                    key = _candidates(
-                        grid, mask, rows, cols, rb, c, t, hc, n, j, spread, ox, oy, oz
-                    )
-                    below[rb, c] = _key_to_sine(key, ox, oy, oz)
-                # Near field: march the cell's own profile exactly ...
-                best = -np.inf
-                for step in range(1, near + 1):
-                    best = max(
-                        best, _profile_key(grid, mask, rows, cols, rb, c, t, c + step, ox, oy, oz)
-                    )
-                # ... and its last sample inside the grid (often the horizon looking downhill).
-                last = cols - 1
-                if t > 0.0:
-                    last = min(last, c + math.floor((rows - 0.5 - rb) / t))
-                elif t < 0.0:
-                    last = min(last, c + math.floor((-0.5 - rb) / t))
-                for cj in range(max(last - 1, c + near + 1), last + 1):
-                    best = max(best, _profile_key(grid, mask, rows, cols, rb, c, t, cj, ox, oy, oz))
-                near_out[rb, c] = _key_to_sine(best, ox, oy, oz)
+                _store(
+                    hu,
+                    hv,
+                    hc,
+                    n,
+                    c,
+                    reach,
+                    ox * ex + oy * ey + oz * ez,
+                    ox * ax + oy * ay + oz * az,
+                    out[rb, c, :3],
+                )
             # ... and the cell above it (this line is its lower neighbour).
             ra = rb - 1
-            if 0 <= ra < rows and ra < rho:
-                if n == 0:
-                    above[ra, c] = -2.0
-                else:
-                    ox, oy, oz = observers[ra, c, 0], observers[ra, c, 1], observers[ra, c, 2]
-                    j = _query(hu, hv, n, ox * ex + oy * ey + oz * ez, ox * ax + oy * ay + oz * az)
-                    key = _candidates(
-                        grid, mask, rows, cols, ra, c, t, hc, n, j, spread, ox, oy, oz
-                    )
-                    above[ra, c] = _key_to_sine(key, ox, oy, oz)
-
-
-@njit(cache=True)
-def combine_lines(below, above, near_out, t, out):
-    """Largest of the candidates and the near field into ``out`` (R, C); -2: no terrain."""
-    rows, cols = below.shape
-    for r in range(rows):
-        for c in range(cols):
-            best = max(below[r, c], near_out[r, c])
-            if r - t * c != math.floor(r - t * c):  # a line below the cell exists
-                best = max(best, above[r, c])
-            out[r, c] = best
+            if 0 <= ra < rows:
+                ox, oy, oz = observers[ra, c, 0], observers[ra, c, 1], observers[ra, c, 2]
+                _store(
+                    hu,
+                    hv,
+                    hc,
+                    n,
+                    c,
+                    reach,
+                    ox * ex + oy * ey + oz * ez,
+                    ox * ax + oy * ay + oz * az,
+                    out[ra, c, 3:],
+                )
 
 
 @njit(cache=True)
@@ -227,12 +190,14 @@ def _orientation(bearing_rad):
 
 
 @njit(parallel=True, cache=True)
-def sweep_all(grid, mask, observers, bearings_rad, near, spread, out):
-    """Largest elevation sines (D, R, C) of every cell at each grid bearing into ``out``.
+def sweep_all(grid, mask, observers, bearings_rad, near, reach, out):
+    """Horizon columns (D, R, C, 2) int16 of every cell at each grid bearing into ``out``.
 
-    -2 marks cells with no terrain in that direction. Directions run in parallel (one parallel
-    region for the whole map: cheap on a busy machine); within a direction the grid is seen
-    through a transposed/flipped view in which the bearing runs along +columns.
+    ``out[j, r, c]`` holds the distances (in steps along the bearing's major axis, see
+    :func:`sweep_lines`) to the horizon vertices of the two profile lines around cell (r, c).
+    Directions run in parallel (one parallel region for the whole map: cheap on a busy machine);
+    within a direction the grid is seen through a transposed/flipped view in which the bearing
+    runs along +columns.
     """
     for j in prange(bearings_rad.shape[0]):
         case, t = _orientation(bearings_rad[j])
@@ -246,46 +211,5 @@ def sweep_all(grid, mask, observers, bearings_rad, near, spread, out):
             g = grid.transpose((1, 0, 2))[:, ::step]
             m = mask.transpose()[:, ::step]
             o = observers.transpose((1, 0, 2))[:, ::step]
-            w = out[j].transpose()[:, ::step]
-        shape = m.shape
-        below = np.empty(shape)
-        above = np.empty(shape)
-        near_out = np.empty(shape)
-        sweep_lines(g, m, o, t, near, spread, below, above, near_out)
-        combine_lines(below, above, near_out, t, w)
-
-
-@njit(parallel=True, cache=True)
-def to_local_azimuths(grid_sines, longitude_rad, azimuth_rad, out_deg):
-    """Interpolate sines at uniform grid bearings (Dg, R, C) to local azimuths, in degrees.
-
-    The grid bearing of local azimuth A at longitude lon is A + lon. Linear interpolation in
-    bearing between the two nearest grid bearings; where neither holds terrain (-2), NaN (the
-    caller fills in the bare-sphere dip).
-    """
-    dg, rows, cols = grid_sines.shape
-    step = 2.0 * math.pi / dg
-    d = azimuth_rad.shape[0]
-    for r in prange(rows):
-        for c in range(cols):
-            lon = longitude_rad[r, c]
-            for k in range(d):
-                x = (azimuth_rad[k] + lon) / step
-                x = x - dg * math.floor(x / dg)
-                j0 = math.floor(x)
-                w = x - j0
-                j0 = j0 % dg
-                j1 = (j0 + 1) % dg
-                s0 = grid_sines[j0, r, c]
-                s1 = grid_sines[j1, r, c]
-                if s0 < -1.5 and s1 < -1.5:
-                    out_deg[r, c, k] = np.nan
-                    continue
-                if s0 < -1.5:
-                    s = s1
-                elif s1 < -1.5:
-                    s = s0
-                else:
-                    s = (1.0 - w) * s0 + w * s1
-                s = min(max(s, -1.0), 1.0)
-                out_deg[r, c, k] = math.degrees(math.asin(s))
+            w = out[j].transpose((1, 0, 2))[:, ::step]
+        sweep_lines(g, m, o, t, near, reach, w)

@@ -26,8 +26,9 @@ import numpy as np
 
 from moonbase.constants import MOON_RADIUS_M
 from moonbase.errors import InputError
+from moonbase.terrain._exact import exact_azimuths
 from moonbase.terrain._march import march_sines
-from moonbase.terrain._sweep import sweep_all, to_local_azimuths
+from moonbase.terrain._sweep import sweep_all
 from moonbase.terrain.model import Terrain, bilinear
 from moonbase.terrain.projection import unit_vectors_of_xy, xy_of_latlon
 
@@ -134,12 +135,15 @@ def _observer_sines(terrain, outer, x_m, y_m, height_m, azimuth_rad, field):
     return sines, ground
 
 
-#: Grid bearings swept per output azimuth (the map is then interpolated to local azimuths).
+#: Grid bearings swept per output azimuth (each output azimuth uses the two bracketing ones).
 OVERSAMPLE = 1
-#: Columns marched exactly from every cell before the convex-hull far field takes over.
-NEAR_PX = 8
-#: Columns on each side of a line's horizon column re-evaluated on the cell's own profile.
+#: Steps marched exactly along every cell's azimuths before the swept candidates take over.
+NEAR_PX = 16
+#: Steps on each side of a swept horizon distance evaluated on the exact ray.
 SPREAD = 2
+#: A hull neighbour of a line's horizon vertex is a candidate if its angle lies within
+#: ``REACH / distance_px`` radians of the horizon's.
+REACH = 0.5
 
 
 def _progress_callback(progress, total):
@@ -157,31 +161,53 @@ def _progress_callback(progress, total):
 
 
 def _sweep_map(terrain, outer, height, azimuth_rad, progress, oversample):
-    """Horizon map (rows, cols, D) float32 degrees by the profile sweep (+ outer by marching)."""
+    """Horizon map (rows, cols, D) float32 degrees: sweep, then exact-azimuth refinement."""
     rows, cols = terrain.shape
+    if max(rows, cols) > np.iinfo(np.int16).max:
+        raise InputError(
+            f"maps up to {np.iinfo(np.int16).max} cells a side, got {rows} x {cols}",
+            field="terrain",
+            hint="split the map into tiles",
+        )
     grid = terrain.positions_m()
     observers = terrain.positions_m(height)
     mask = np.zeros(terrain.shape, dtype=np.bool_)
     n_grid = oversample * azimuth_rad.shape[0]
-    grid_sines = np.empty((n_grid, rows, cols), dtype=np.float32)
-    # Directions in chunks: one parallel region each, and a progress bar that moves.
+    candidates = np.empty((n_grid, rows, cols, 6), dtype=np.int16)
+    # Work in chunks (one parallel region each) so that a progress bar moves: bearings, then rows.
     chunk = max(8, n_grid // 16)
-    update, close = _progress_callback(progress, n_grid)
+    row_chunk = max(1, rows // 8)
+    update, close = _progress_callback(progress, n_grid + rows)
     try:
         for start in range(0, n_grid, chunk):
             stop = min(start + chunk, n_grid)
             bearings = 2.0 * np.pi * np.arange(start, stop) / n_grid
-            sweep_all(grid, mask, observers, bearings, NEAR_PX, SPREAD, grid_sines[start:stop])
+            sweep_all(grid, mask, observers, bearings, NEAR_PX, REACH, candidates[start:stop])
             update(stop)
+        outer_sines = np.empty((0, 0, 0), dtype=np.float32)
+        if outer is not None:
+            outer_sines = _outer_sines(terrain, outer, height, n_grid)
+        x, y = terrain.xy_grids()
+        longitude = np.arctan2(x, y)
+        elevation = np.empty((rows, cols, azimuth_rad.shape[0]), dtype=np.float32)
+        for start in range(0, rows, row_chunk):
+            stop = min(start + row_chunk, rows)
+            exact_azimuths(
+                grid,
+                observers,
+                candidates,
+                outer_sines,
+                longitude,
+                azimuth_rad,
+                np.array([start, stop]),
+                NEAR_PX,
+                SPREAD,
+                elevation,
+            )
+            update(n_grid + stop)
     finally:
         close()
-    if outer is not None:
-        _add_outer(grid_sines, terrain, outer, height)
-    x, y = terrain.xy_grids()
-    longitude = np.arctan2(x, y)
-    elevation = np.empty((rows, cols, azimuth_rad.shape[0]), dtype=np.float32)
-    to_local_azimuths(grid_sines, longitude, azimuth_rad, elevation)
-    del grid_sines
+    del candidates
     missing = np.isnan(elevation)
     if missing.any():
         ground = MOON_RADIUS_M + terrain.elevation_m
@@ -190,13 +216,12 @@ def _sweep_map(terrain, outer, height, azimuth_rad, progress, oversample):
     return elevation
 
 
-def _add_outer(grid_sines, terrain, outer, height):
-    """Raise ``grid_sines`` (Dg, rows, cols) to the outer DEM's horizon at the same bearings.
+def _outer_sines(terrain, outer, height, n_grid):
+    """The outer DEM's horizon sines (Dg, rows, cols) float32 at uniform grid bearings.
 
     Marches every cell through the outer grid (O(n Dg L_outer); about 0.5 s per 1000 cells for
     360 bearings through a 200 x 200 outer grid, measured on a busy 2-core machine).
     """
-    n_grid = grid_sines.shape[0]
     x, y = terrain.xy_grids()
     rows, cols = terrain.shape
     orow, ocol = outer.fractional_pixel_of_xy(x.ravel(), y.ravel(), field="outer")
@@ -204,11 +229,12 @@ def _add_outer(grid_sines, terrain, outer, height):
     grid = outer.positions_m()
     mask = _outer_mask(terrain, outer)
     longitude = np.zeros(rows * cols)
+    out = np.empty((n_grid, rows, cols), dtype=np.float32)
     for start in range(0, n_grid, 32):  # chunks of bearings keep the work memory small
         bearings = 2.0 * np.pi * np.arange(start, min(start + 32, n_grid)) / n_grid
         sines = march_sines(grid, mask, observers, orow, ocol, longitude, bearings)
-        block = grid_sines[start : start + bearings.size]
-        np.maximum(block, sines.T.reshape(block.shape), out=block)
+        out[start : start + bearings.size] = sines.T.reshape(bearings.size, rows, cols)
+    return out
 
 
 def horizon_at_points(
@@ -266,12 +292,16 @@ def horizon_map(
     azimuths (O(D n^1.5), the brute-force reference). ``progress``: True for a progress bar or a
     callable ``(done, total)``.
 
-    The sweep runs along ``oversample * n_azimuths`` uniform grid bearings and interpolates each
-    cell's horizon linearly to its local azimuths (grid north turns with longitude). Against the
-    brute-force march on rough synthetic craters (``tests/terrain``): RMS 0.022 deg with the
-    default ``oversample=1`` (99.9 % within 0.25 deg), 0.0085 deg with 2 (within 0.11 deg; twice
-    the time and work memory); rare cells next to sharp features err by up to ~0.7 deg.
-    Memory: ``oversample * n_azimuths * rows * cols * 4`` bytes of work space plus the result.
+    The sweep runs along ``oversample * n_azimuths`` uniform grid bearings and records where
+    each cell's profile lines reach their horizon; each cell's exact rays (its local azimuths,
+    grid north turns with longitude) are then sampled near those distances, at the two bracketing
+    bearings, and over the first ``NEAR_PX`` steps (:mod:`moonbase.terrain._exact`). The result
+    equals the brute-force march where the exact ray's horizon lies among those samples, and is
+    otherwise a slight underestimate. Measured against the march on random synthetic craters
+    (512 x 512, 2048 cells, ``benchmarks/bench_horizon.py``): RMS 0.0007 deg, 99.9 % within
+    0.001 deg, max 0.12 deg; on 96 x 96 maps, about one point-direction in a million, next to a
+    narrow feature that neither bracketing bearing's lines see, errs by up to ~0.23 deg.
+    Memory: ``oversample * n_azimuths * rows * cols * 12`` bytes of work space plus the result.
     """
     n_azimuths, height = _check_common(n_azimuths, height_above_ground_m)
     _check_outer(terrain, outer)
