@@ -8,6 +8,12 @@ along its exact azimuths, O(D n^1.5)) on a random subset of cells, scaled to the
 (marked "scaled"). Prints a table: wall and CPU time, time per point-direction, the ratio, the
 reference figure of HORAYZON (~1.07 us per point-direction measured on this 2-core machine) and
 the peak resident memory. Timings on a shared machine are noisy.
+
+Measured on the 2-core machine when quiet (defaults: 512 x 512 x 360): sweep with exact-azimuth
+refinement 0.238-0.242 us per point-direction wall (CPU time / 2: 0.23 us), naive march 7.2-9.3 x
+slower (its sampled cells vary in cost);
+against the march on 1914 cells >= 8 px from the edge: RMS 0.0007 deg, 99.9 % within 0.001 deg,
+max 0.120 deg; peak RSS 1.6 GB.
 """
 
 from __future__ import annotations
@@ -95,7 +101,7 @@ def main() -> None:
     )
     print(f"{'method':<30}{'wall s':>9}{'cpu s':>9}{'us/pt-dir':>11}{'cpu us':>9}{'vs sweep':>10}")
     table = (
-        ("profile sweep + convex hull", sweep_wall, sweep_cpu),
+        ("sweep + exact azimuths", sweep_wall, sweep_cpu),
         ("naive ray marching (scaled)", naive_wall, naive_cpu),
     )
     for name, wall, cpu in table:
