@@ -1,9 +1,8 @@
 """Window by window CP-SAT: a large-neighbourhood search for campaigns too large for one model.
 
 Start from the better of the two greedy schedules (priority order, or value density under
-resource prices: :mod:`moonbase.science.priced`). Then slide a
-window of ``window_days`` over the campaign, half a window at a time, and at each position let
-CP-SAT re-decide the runs that start inside it: those already there, which may move within the
+resource prices: :mod:`moonbase.science.priced`). Then slide a window of ``window_days`` over
+the campaign, half a window at a time, and at each position let CP-SAT re-decide the runs that start inside it: those already there, which may move within the
 window or be dropped, and the most value-dense runs left out so far that could start there.
 Everything else stays where it is, and its resource use is subtracted from the capacity the
 window sees. Precedences hold across the window's edge: a free run starts after its fixed
@@ -11,8 +10,9 @@ predecessors end, a run with a fixed successor stays fixed, and a left-out run j
 predecessors are placed or join too. CP-SAT starts each window from the current schedule, so a
 window never loses value; sweeps repeat while time is left and a sweep still gains.
 
-The result is a heuristic without a global bound of its own: compare it with the Lagrangian
-bound (:mod:`moonbase.science.lagrangian`).
+The result is a heuristic without a global bound of its own: compare it with the knapsack bound
+(:mod:`moonbase.science.bounds`), which on the synthetic campaigns equals the bound of the
+time-indexed linear relaxation.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from moonbase.science.priced import better_greedy_starts, knapsack_prices, price
 from moonbase.science.solution import Schedule, SchedulerConfig, job_starts, schedule_from_starts
 
 __all__ = ["improve_by_windows", "schedule_rolling"]
+
+
+def _value(instance: Instance, starts: np.ndarray) -> float:
+    return float(instance.weight[starts >= 0].sum()) / 100.0
 
 
 def _links(instance: Instance):
@@ -170,9 +174,7 @@ def improve_by_windows(
             starts[runs] = job_starts(sub, result)
             gained = True
             if progress is not None:
-                progress(
-                    time.perf_counter() - began, float(instance.weight[starts >= 0].sum()) / 100
-                )
+                progress(time.perf_counter() - began, _value(instance, starts))
     return starts
 
 
@@ -186,8 +188,9 @@ def schedule_rolling(
     """The better greedy schedule, then :func:`improve_by_windows` (see the module docstring).
 
     ``config.time_limit_s`` is the whole budget; each window gets at most a twentieth of it (and
-    at most 3 s: many short windows gain more than a few long ones). Fairness is not applied (use the single model for fairness). ``progress``:
-    see :func:`improve_by_windows` (elapsed time counted from here).
+    at most 3 s: many short windows gain more than a few long ones). Fairness is not applied
+    (use the single model for fairness). ``progress``: see :func:`improve_by_windows` (elapsed
+    time counted from here).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
@@ -195,7 +198,7 @@ def schedule_rolling(
     starts = better_greedy_starts(instance)
     remaining = max(0.0, cfg.time_limit_s - (time.perf_counter() - began))
     if progress is not None:
-        progress(time.perf_counter() - began, float(instance.weight[starts >= 0].sum()) / 100)
+        progress(time.perf_counter() - began, _value(instance, starts))
     offset = time.perf_counter() - began
 
     def shifted(elapsed_s: float, value: float) -> None:
