@@ -34,6 +34,7 @@ _COMMANDS = (
     ("scenario", "app", "group"),
     ("site", "app", "group"),
     ("orbit", "app", "group"),
+    ("data", "app", "group"),
 )
 
 

@@ -42,6 +42,12 @@ _OUT = typer.Option(Path("site-out"), "--out", help="Output folder (created).")
 _TILE = typer.Option(0, "--tile", help="Split the map into tiles of N cells on Dask (0: no).")
 _SCHED = typer.Option(None, "--scheduler", help="Dask scheduler address (default: local).")
 _WORKERS = typer.Option(2, "--workers", help="Local Dask workers (processes).")
+_FAR = typer.Option(
+    False,
+    "--far-field",
+    help="Add the terrain 300 km around the DEM (Malapert, Leibnitz beta ...) from the global "
+    "grid that `moonbase data fetch far-field` installs.",
+)
 
 
 def _progress() -> Progress:
@@ -86,8 +92,30 @@ def _load(dem, corner, pixel):
     return load_terrain(dem, corner_xy_m=_parse_corner(corner), pixel_m=pixel)
 
 
+def _far_field(terrain, far_field: bool):
+    """The far-field outer DEM around ``terrain`` when asked for (else None), announced."""
+    if not far_field:
+        return None
+    from moonbase.site.terrain_link import far_field_outer
+
+    outer = far_field_outer(terrain)
+    console.print(f"[bold]far field:[/bold] {outer.source}")
+    return outer
+
+
 def _compute_map(
-    dem, corner, pixel, start, stop, step, height_m, azimuths, tile, scheduler, workers
+    dem,
+    corner,
+    pixel,
+    start,
+    stop,
+    step,
+    height_m,
+    azimuths,
+    tile,
+    scheduler,
+    workers,
+    far_field=False,
 ):
     """Terrain -> horizons -> visibility statistics, with progress bars."""
     from moonbase.site.terrain_link import map_inputs
@@ -98,9 +126,14 @@ def _compute_map(
     times = _times(start, stop, step)
     terrain, source = _load(dem, corner, pixel)
     console.print(f"[bold]terrain:[/bold] {source}")
+    outer = _far_field(terrain, far_field)
     with console.status("computing horizon map ..."):
         inputs = map_inputs(
-            terrain, height_above_ground_m=height_m, n_azimuths=azimuths, source=source
+            terrain,
+            height_above_ground_m=height_m,
+            n_azimuths=azimuths,
+            outer=outer,
+            source=source if outer is None else f"{source}; {outer.source}",
         )
     rows, cols = inputs.latitude_deg.shape
     console.print(
@@ -241,6 +274,7 @@ def map_command(
     tile: int = _TILE,
     scheduler: str | None = _SCHED,
     workers: int = _WORKERS,
+    far_field: bool = _FAR,
 ) -> None:
     """Illumination, Earth visibility, darkness and PSR maps (GeoTIFF + PNG + CSV)."""
     from moonbase.site.outputs import write_csv
@@ -257,6 +291,7 @@ def map_command(
         tile,
         scheduler,
         workers,
+        far_field,
     )
     _print_map_summary(inputs, stats)
     written = _write_maps(terrain, inputs, stats, out)
@@ -343,6 +378,7 @@ def rank_command(
     tile: int = _TILE,
     scheduler: str | None = _SCHED,
     workers: int = _WORKERS,
+    far_field: bool = _FAR,
 ) -> None:
     """Score candidate sites (illumination, darkness, Earth, slope, ice) and list the top N."""
     from moonbase.site.outputs import write_csv
@@ -362,6 +398,7 @@ def rank_command(
         tile,
         scheduler,
         workers,
+        far_field,
     )
     table = rank_sites(
         stats,
@@ -421,6 +458,7 @@ def point_command(
     step: str = _STEP,
     azimuths: int = _AZ,
     out: Path | None = typer.Option(None, "--out", help="Write series.csv and summary.csv here."),
+    far_field: bool = _FAR,
 ) -> None:
     """Visibility statistics and time series of one site (terrain horizon from --dem)."""
     import pandas as pd
@@ -433,6 +471,7 @@ def point_command(
     _check_height(height_m)
     terrain, source = _load(dem, dem_corner, dem_pixel_m)
     console.print(f"[bold]terrain:[/bold] {source}")
+    outer = _far_field(terrain, far_field)
     with console.status("computing horizon and visibility ..."):
         summary = site_summary(
             lat,
@@ -443,6 +482,7 @@ def point_command(
             terrain=terrain,
             height_above_ground_m=height_m,
             n_azimuths=azimuths,
+            outer=outer,
         )
     table = Table(
         title=f"site {summary.latitude_deg:.4f} deg, {summary.longitude_deg:.3f} deg E, "

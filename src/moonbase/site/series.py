@@ -163,12 +163,14 @@ def site_summary(
     height_above_ground_m: float = 2.0,
     n_azimuths: int = 360,
     horizon_deg=None,
+    outer=None,
 ) -> SiteSummary:
     """Percent lit, longest darkness, Earth visibility and the time series of one site.
 
     The horizon comes from ``horizon_deg`` if given, else from ``terrain`` (a
     :class:`moonbase.terrain.Terrain`, through ``horizon_at_points``), else from a bare
-    1737.4 km sphere (no terrain at all: an upper bound on sunlight at a pole).
+    1737.4 km sphere (no terrain at all: an upper bound on sunlight at a pole). ``outer``: a
+    coarser DEM around ``terrain`` for the far field (e.g. ``moonbase.terrain.outer_from_global``).
 
     >>> s = site_summary(-89.45, 222.69, "2030-01-01", "2030-01-03", "6h")
     >>> s.terrain, s.n_epochs
@@ -186,7 +188,7 @@ def site_summary(
         from moonbase.site.terrain_link import point_horizon_and_ground
 
         horizon, ground_m, source = point_horizon_and_ground(
-            terrain, lat, lon, height_above_ground_m, n_azimuths
+            terrain, lat, lon, height_above_ground_m, n_azimuths, outer=outer
         )
     else:
         horizon = np.full(n_azimuths, float(bare_sphere_horizon_deg(height_above_ground_m)))

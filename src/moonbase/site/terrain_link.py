@@ -15,6 +15,7 @@ from moonbase.errors import InputError
 __all__ = [
     "SYNTHETIC_TERRAIN",
     "MapInputs",
+    "far_field_outer",
     "load_terrain",
     "map_inputs",
     "point_horizon_and_ground",
@@ -127,7 +128,12 @@ def map_inputs(
 
 
 def point_horizon_and_ground(
-    terrain, latitude_deg: float, longitude_deg: float, height_above_ground_m: float, n_azimuths
+    terrain,
+    latitude_deg: float,
+    longitude_deg: float,
+    height_above_ground_m: float,
+    n_azimuths,
+    outer=None,
 ):
     """Horizon ``(D,)`` and ground height (m) at one point of a terrain, and a description."""
     tm = _terrain_module()
@@ -137,6 +143,16 @@ def point_horizon_and_ground(
         np.atleast_1d(longitude_deg),
         height_above_ground_m=height_above_ground_m,
         n_azimuths=n_azimuths,
+        outer=outer,
     )
     ground = float(np.asarray(terrain.elevation_at(latitude_deg, longitude_deg)).ravel()[0])
-    return np.asarray(horizon)[0], ground, f"terrain {terrain.source} (horizon_at_points)"
+    source = f"terrain {terrain.source} (horizon_at_points)"
+    if outer is not None:
+        source += f" + {outer.source}"
+    return np.asarray(horizon)[0], ground, source
+
+
+def far_field_outer(terrain, *, half_width_km: float = 300.0, pixel_m: float = 1000.0):
+    """The far-field outer DEM around ``terrain`` from the fetched global grid."""
+    tm = _terrain_module()
+    return tm.outer_from_global(terrain, half_width_km=half_width_km, pixel_m=pixel_m)

@@ -14,6 +14,7 @@ from moonbase.terrain.dem_io import (
     read_pds3,
     write_geotiff,
 )
+from moonbase.terrain.far_field import outer_from_global
 from moonbase.terrain.horizon import HorizonMap, horizon_at_points, horizon_map
 from moonbase.terrain.model import Terrain
 from moonbase.terrain.projection import PROJ4_SOUTH_POLAR, latlon_of_xy, xy_of_latlon
@@ -29,6 +30,7 @@ __all__ = [
     "horizon_at_points",
     "horizon_map",
     "latlon_of_xy",
+    "outer_from_global",
     "read_dem",
     "read_geotiff",
     "read_npy",
