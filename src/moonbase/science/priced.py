@@ -20,7 +20,13 @@ from moonbase.science.bounds import knapsack_per_resource
 from moonbase.science.greedy import _place, greedy_starts
 from moonbase.science.instance import Instance
 
-__all__ = ["better_greedy_starts", "knapsack_prices", "price_runs", "priced_starts"]
+__all__ = [
+    "better_greedy_starts",
+    "knapsack_prices",
+    "price_runs",
+    "priced_starts",
+    "value_density",
+]
 
 
 def _scale(instance: Instance) -> np.ndarray:
@@ -86,14 +92,18 @@ def knapsack_prices(instance: Instance) -> np.ndarray:
     return prices
 
 
+def value_density(instance: Instance, prices: np.ndarray | None = None) -> np.ndarray:
+    """Weighted value of each run over the priced cost of its cheapest allowed span (inf when
+    it costs nothing); ``prices`` default to :func:`knapsack_prices`."""
+    cost, _ = price_runs(instance, knapsack_prices(instance) if prices is None else prices)
+    weight = instance.weight / 100.0
+    return np.where(cost > 0, weight / np.where(cost > 0, cost, 1.0), np.inf)
+
+
 def priced_starts(instance: Instance, prices: np.ndarray | None = None) -> np.ndarray:
     """Start bucket of each run (``-1``: left out) under the price-guided greedy rule."""
-    if prices is None:
-        prices = knapsack_prices(instance)
-    cost, _ = price_runs(instance, prices)
-    weight = instance.weight / 100.0
-    density = np.where(cost > 0, weight / np.where(cost > 0, cost, 1.0), np.inf)
-    order = np.lexsort((np.arange(instance.n_jobs), -weight, -density))
+    density = value_density(instance, prices)
+    order = np.lexsort((np.arange(instance.n_jobs), -instance.weight, -density))
     preds: list[list[tuple[int, int]]] = [[] for _ in range(instance.n_jobs)]
     for p, q, gap in instance.precedences:
         preds[int(q)].append((int(p), int(gap)))

@@ -25,7 +25,7 @@ import numpy as np
 
 from moonbase.science.cpsat import CpSatScheduler
 from moonbase.science.instance import Instance
-from moonbase.science.priced import better_greedy_starts, knapsack_prices, price_runs
+from moonbase.science.priced import better_greedy_starts, value_density
 from moonbase.science.solution import Schedule, SchedulerConfig, job_starts, schedule_from_starts
 
 __all__ = ["improve_by_windows", "schedule_rolling"]
@@ -148,9 +148,7 @@ def improve_by_windows(
     began = time.perf_counter()
     cfg = (config or SchedulerConfig()).model_copy(update={"fairness": "none"})
     starts = np.asarray(starts, dtype=np.int64).copy()
-    cost, _ = price_runs(instance, knapsack_prices(instance) if prices is None else prices)
-    weight = instance.weight / 100.0
-    density = np.where(cost > 0, weight / np.where(cost > 0, cost, 1.0), np.inf)
+    density = value_density(instance, prices)
     preds, succs = _links(instance)
     width = max(1, round(window_days * 24.0 / instance.bucket_hours))
     step = max(1, width // 2)
