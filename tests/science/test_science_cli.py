@@ -75,6 +75,10 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     bad.write_text(json.dumps({"partners": [], "requests": [{"id": "x"}], "resources": {}}))
     assert main(["science", "schedule", str(bad)]) == 2
     assert "bad.json" in capsys.readouterr().err
+    band = ["--solver", "rolling", "--fairness", "band"]
+    assert main(["science", "schedule", str(path), *band]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("moonbase: error: --fairness: the window search") and "penalty" in err
 
 
 def test_archive_round_trip(tmp_path, capsys):

@@ -115,6 +115,12 @@ def schedule(
 
     _choice(solver, _SOLVERS, "--solver")
     _choice(fairness, _FAIRNESS, "--fairness")
+    if solver == "rolling" and fairness == "band":
+        raise InputError(
+            "the window search keeps fairness as a penalty, not a band",
+            field="--fairness",
+            hint="use --fairness penalty with --solver rolling, or --solver cpsat for a band",
+        )
     if (problem_file is None) == (demo is None):
         raise InputError(
             "give a problem file or --demo N, not both",

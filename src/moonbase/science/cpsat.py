@@ -52,7 +52,11 @@ class CpSatScheduler:
     and moving or dropping a run that ``previous`` planned costs more than any value it could
     buy (``disruption_weight=None``), or ``disruption_weight`` value points each.
     ``hint_starts`` (per run, ``-1``: left out; feasible) replaces the greedy warm start, and is
-    what :meth:`solve` returns if CP-SAT finds nothing better in time.
+    what :meth:`solve` returns if CP-SAT finds nothing better in time. ``usage_offset``
+    ``(partners, periods)``: utilisation delivered by runs outside the model (the rest of a
+    larger schedule around a window), counted in the fairness shares; fairness then covers only
+    the periods in which some run of the model can start. ``required`` (per run, bool): runs
+    that must be scheduled (something outside the model depends on them).
     """
 
     def __init__(
@@ -64,9 +68,13 @@ class CpSatScheduler:
         now_bucket: int = 0,
         disruption_weight: float | None = None,
         hint_starts: np.ndarray | None = None,
+        usage_offset: np.ndarray | None = None,
+        required: np.ndarray | None = None,
     ):
         self.instance = instance
         self.hint_starts = hint_starts
+        self.usage_offset = usage_offset
+        self.required = np.zeros(instance.n_jobs, bool) if required is None else required
         self.config = config or SchedulerConfig()
         self.previous = previous
         self.now_bucket = int(now_bucket)
@@ -102,7 +110,8 @@ class CpSatScheduler:
                 present = self.model.new_constant(0)
                 start = self.model.new_constant(0)
             else:
-                present = self.model.new_constant(1) if fixed else self.model.new_bool_var(f"x{j}")
+                must = fixed or self.required[j]
+                present = self.model.new_constant(1) if must else self.model.new_bool_var(f"x{j}")
                 domain = cp_model.Domain.from_intervals(runs)
                 start = self.model.new_int_var_from_domain(domain, f"s{j}")
             d = int(inst.duration[j])
@@ -186,19 +195,22 @@ class CpSatScheduler:
             self.model.add_implication(self.present[q], self.present[p])
 
     def _period_usage(self):
-        """Utilisation per (partner, period) as linear expressions, and the period totals."""
+        """Utilisation per (partner, period) as linear expressions (plus ``usage_offset``), the
+        period totals, and the periods fairness covers."""
         inst, cfg = self.instance, self.config
         period_of = period_of_bucket(inst.n_buckets, inst.bucket_hours, cfg.fairness_period_days)
         n_periods = int(period_of[-1]) + 1
         first = np.searchsorted(period_of, np.arange(n_periods), side="left")
         last = np.searchsorted(period_of, np.arange(n_periods), side="right") - 1
         terms = [[[] for _ in range(n_periods)] for _ in inst.partner_ids]
+        reached = np.zeros(n_periods, dtype=bool)
         for j in range(inst.n_jobs):
             if not self.runs[j]:
                 continue
             periods = sorted(
                 {p for lo, hi in self.runs[j] for p in range(period_of[lo], period_of[hi] + 1)}
             )
+            reached[periods] = True
             u, i = int(inst.utilisation[j]), int(inst.job_partner[j])
             if len(periods) == 1:
                 terms[i][periods[0]].append(u * self.present[j])
@@ -211,9 +223,17 @@ class CpSatScheduler:
                 literals.append(lit)
                 terms[i][p].append(u * lit)
             self.model.add(sum(literals) == self.present[j])
-        usage = [[sum(t) for t in row] for row in terms]
+        offset = np.zeros((len(inst.partner_ids), n_periods), dtype=np.int64)
+        if self.usage_offset is None:
+            reached[:] = True
+        else:
+            offset[:] = np.asarray(self.usage_offset, dtype=np.int64)
+        usage = [
+            [int(offset[i, p]) + sum(row[p]) for p in range(n_periods)]
+            for i, row in enumerate(terms)
+        ]
         totals = [sum(usage[i][p] for i in range(len(usage))) for p in range(n_periods)]
-        return usage, totals
+        return usage, totals, np.flatnonzero(reached), int(offset.sum())
 
     def _add_fairness(self) -> None:
         inst, cfg = self.instance, self.config
@@ -222,20 +242,20 @@ class CpSatScheduler:
         entitled = [i for i, e in enumerate(inst.entitlement) if np.isfinite(e)]
         if not entitled:
             return
-        usage, totals = self._period_usage()
+        usage, totals, periods, outside = self._period_usage()
         tol = round(cfg.fairness_tolerance * _SHARE_SCALE)
+        most = _SHARE_SCALE * (int(inst.utilisation.sum()) + outside)
         for i in entitled:
             e = round(float(inst.entitlement[i]) * _SHARE_SCALE)
-            for p, total in enumerate(totals):
+            for p in periods:
                 scaled = _SHARE_SCALE * usage[i][p]
                 if cfg.fairness == "band":
-                    self.model.add(scaled <= (e + tol) * total)
-                    self.model.add(scaled >= (e - tol) * total)
+                    self.model.add(scaled <= (e + tol) * totals[p])
+                    self.model.add(scaled >= (e - tol) * totals[p])
                 else:
-                    bound = _SHARE_SCALE * int(inst.utilisation.sum())
-                    dev = self.model.new_int_var(0, bound, f"dev_{i}_{p}")
-                    self.model.add(dev >= scaled - e * total)
-                    self.model.add(dev >= e * total - scaled)
+                    dev = self.model.new_int_var(0, most, f"dev_{i}_{p}")
+                    self.model.add(dev >= scaled - e * totals[p])
+                    self.model.add(dev >= e * totals[p] - scaled)
                     self.penalty_terms.append(dev)
 
     def _add_disruption(self) -> None:
@@ -292,7 +312,8 @@ class CpSatScheduler:
             if not self.runs[j] or j in self.fixed:
                 continue
             if hint[j] >= 0:
-                self.model.add_hint(self.present[j], True)
+                if not self.required[j]:  # a required run's presence is a constant
+                    self.model.add_hint(self.present[j], True)
                 self.model.add_hint(self.start[j], int(hint[j]))
             else:
                 self.model.add_hint(self.present[j], False)

@@ -15,6 +15,8 @@ __all__ = [
     "Schedule",
     "SchedulerConfig",
     "delivered_shares",
+    "fairness_penalty",
+    "partner_period_usage",
     "period_of_bucket",
     "schedule_from_starts",
 ]
@@ -130,15 +132,7 @@ def delivered_shares(
     Runs count in the period where they start (periods: :func:`period_of_bucket`);
     utilisation units as in :mod:`moonbase.science.instance`.
     """
-    starts = job_starts(instance, schedule)
-    periods = period_of_bucket(instance.n_buckets, instance.bucket_hours, period_days)
-    table = np.zeros((len(instance.partner_ids), int(periods[-1]) + 1))
-    chosen = starts >= 0
-    np.add.at(
-        table,
-        (instance.job_partner[chosen], periods[starts[chosen]]),
-        instance.utilisation[chosen],
-    )
+    table = partner_period_usage(instance, job_starts(instance, schedule), period_days)
     total = table.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = np.where(total > 0, table / np.where(total > 0, total, 1), np.nan)
@@ -159,6 +153,35 @@ def period_of_bucket(n_buckets: int, bucket_hours: float, period_days: float | N
     if n_periods > 1 and n_buckets - (n_periods - 1) * period < period / 2:
         index[index == n_periods - 1] = n_periods - 2
     return index
+
+
+def partner_period_usage(
+    instance: Instance, starts: np.ndarray, period_days: float | None
+) -> np.ndarray:
+    """Utilisation ``(partners, periods)`` of the runs at ``starts`` (``-1``: left out), each
+    counted in the period where it starts."""
+    periods = period_of_bucket(instance.n_buckets, instance.bucket_hours, period_days)
+    table = np.zeros((len(instance.partner_ids), int(periods[-1]) + 1), dtype=np.int64)
+    chosen = starts >= 0
+    np.add.at(
+        table,
+        (instance.job_partner[chosen], periods[starts[chosen]]),
+        instance.utilisation[chosen],
+    )
+    return table
+
+
+def fairness_penalty(instance: Instance, starts: np.ndarray, config: SchedulerConfig) -> float:
+    """The ``"penalty"`` fairness term of ``config`` for the runs at ``starts``, in value points:
+    ``fairness_weight * sum over entitled partners and periods of |U_ip - e_i U_p|`` with ``U``
+    in average runs (what CP-SAT subtracts, up to its rounding of entitlements); 0 unless
+    ``config.fairness == "penalty"``."""
+    entitled = np.isfinite(instance.entitlement)
+    if config.fairness != "penalty" or not entitled.any():
+        return 0.0
+    usage = partner_period_usage(instance, starts, config.fairness_period_days).astype(float)
+    excess = usage[entitled] - instance.entitlement[entitled, None] * usage.sum(axis=0)
+    return config.fairness_weight * float(np.abs(excess).sum()) / 100.0
 
 
 def job_starts(instance: Instance, schedule: Schedule) -> np.ndarray:
