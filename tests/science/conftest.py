@@ -43,3 +43,33 @@ def make_problem():
 def make_request():
     """``make_request(id, partner="A", **fields)`` with a 1-day basic-science default."""
     return _request
+
+
+@pytest.fixture(scope="session")
+def equal_demand():
+    """Four partners (the ISS US-segment split) each asking for the same 200 one-day runs of
+    1 crew hour; the station offers 10 crew hours a day for 20 days, so 200 runs fit and each
+    partner alone could fill them."""
+    from moonbase.science.shares import preset_partners
+
+    partners = preset_partners("iss")
+    requests = [
+        ExperimentRequest(
+            id=f"{p.id}-{k:03d}",
+            partner=p.id,
+            category="basic_science",
+            duration_h=24.0,
+            crew_hours=1.0,
+            power_w=100.0,
+        )
+        for k in range(200)
+        for p in partners
+    ]
+    resources = StationResources(
+        bucket_hours=24.0,
+        power_w=[1e6] * 20,
+        downlink_mbit=[1e6] * 20,
+        crew_h=[10.0] * 20,
+        robot_h=[0.0] * 20,
+    )
+    return SchedulingProblem(partners=partners, requests=tuple(requests), resources=resources)

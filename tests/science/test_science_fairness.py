@@ -20,35 +20,7 @@ from moonbase.science.checker import check_schedule
 from moonbase.science.cpsat import schedule_cpsat
 from moonbase.science.greedy import schedule_greedy
 from moonbase.science.instance import build_instance
-from moonbase.science.shares import preset_partners
 from moonbase.science.solution import SchedulerConfig, delivered_shares
-
-
-@pytest.fixture(scope="module")
-def equal_demand(request):
-    from moonbase.science.models import ExperimentRequest, SchedulingProblem, StationResources
-
-    partners = preset_partners("iss")
-    requests = [
-        ExperimentRequest(
-            id=f"{p.id}-{k:03d}",
-            partner=p.id,
-            category="basic_science",
-            duration_h=24.0,
-            crew_hours=1.0,
-            power_w=100.0,
-        )
-        for k in range(200)
-        for p in partners
-    ]
-    resources = StationResources(
-        bucket_hours=24.0,
-        power_w=[1e6] * 20,
-        downlink_mbit=[1e6] * 20,
-        crew_h=[10.0] * 20,
-        robot_h=[0.0] * 20,
-    )
-    return SchedulingProblem(partners=partners, requests=tuple(requests), resources=resources)
 
 
 @pytest.mark.parametrize(

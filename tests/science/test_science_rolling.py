@@ -14,9 +14,7 @@ from moonbase.science.checker import check_schedule
 from moonbase.science.cpsat import CpSatScheduler, schedule_cpsat
 from moonbase.science.greedy import greedy_starts
 from moonbase.science.instance import build_instance
-from moonbase.science.models import ExperimentRequest, SchedulingProblem, StationResources
 from moonbase.science.rolling import improve_by_windows, schedule_rolling
-from moonbase.science.shares import preset_partners
 from moonbase.science.solution import (
     SchedulerConfig,
     delivered_shares,
@@ -25,6 +23,11 @@ from moonbase.science.solution import (
     schedule_from_starts,
 )
 from moonbase.science.synthetic import synthetic_problem
+
+# fairness as in test_science_fairness: 10-day periods, one run's deviation costs 5 points
+PENALTY = SchedulerConfig(
+    fairness="penalty", fairness_weight=5.0, fairness_period_days=10.0, workers=1
+)
 
 
 def _schedule(instance, starts):
@@ -73,45 +76,13 @@ def test_fairness_penalty_matches_the_cpsat_objective(make_problem, make_request
     assert schedule.objective == pytest.approx(schedule.value - penalty, abs=0.02)
 
 
-@pytest.fixture(scope="module")
-def equal_demand():
-    # Four partners (ISS US-segment split) each asking for 200 one-day runs of 1 crew hour;
-    # 10 crew hours a day for 20 days: 200 runs fit, and any partner alone could fill them.
-    partners = preset_partners("iss")
-    requests = [
-        ExperimentRequest(
-            id=f"{p.id}-{k:03d}",
-            partner=p.id,
-            category="basic_science",
-            duration_h=24.0,
-            crew_hours=1.0,
-            power_w=100.0,
-        )
-        for k in range(200)
-        for p in partners
-    ]
-    resources = StationResources(
-        bucket_hours=24.0,
-        power_w=[1e6] * 20,
-        downlink_mbit=[1e6] * 20,
-        crew_h=[10.0] * 20,
-        robot_h=[0.0] * 20,
-    )
-    return SchedulingProblem(partners=partners, requests=tuple(requests), resources=resources)
-
-
 def test_window_search_with_penalty_keeps_shares_at_entitlements(equal_demand):
-    # schedule_rolling with the penalty, 10-day windows over two 10-day periods: the station
+    # (equal_demand: conftest.) schedule_rolling with the penalty, 10-day windows over two
+    # 10-day periods: the station
     # stays full and every partner is within the 1-point tolerance of the single model
     # (test_science_fairness) in both periods.
     instance = build_instance(equal_demand)
-    config = SchedulerConfig(
-        fairness="penalty",
-        fairness_weight=5.0,
-        fairness_period_days=10.0,
-        workers=1,
-        time_limit_s=20.0,
-    )
+    config = PENALTY.model_copy(update={"time_limit_s": 20.0})
     schedule = schedule_rolling(instance, config, window_days=10)
     assert check_schedule(equal_demand, schedule) == []
     assert len(schedule.assignments) == 200
@@ -126,13 +97,7 @@ def test_window_search_with_penalty_repairs_an_unfair_schedule(equal_demand):
     # the deviation from the entitlements, losing at most a run or two (a run is worth less
     # than the penalty of one run's deviation here, so dropping one can pay).
     instance = build_instance(equal_demand)
-    config = SchedulerConfig(
-        fairness="penalty",
-        fairness_weight=5.0,
-        fairness_period_days=10.0,
-        workers=1,
-        time_limit_s=3.0,
-    )
+    config = PENALTY.model_copy(update={"time_limit_s": 3.0})
     start = greedy_starts(instance)
     improved = improve_by_windows(instance, start, config, window_days=10, time_limit_s=20)
     schedule = _schedule(instance, improved)
