@@ -77,26 +77,19 @@ def test_second_fetch_does_not_download(served, monkeypatch):
     assert not result.downloaded and result.path.is_file()
 
 
-def test_archive_checksum_mismatch_leaves_nothing(served, monkeypatch):
+@pytest.mark.parametrize(
+    ("pin", "wrong", "message"),
+    [
+        ("archive_sha256", "0" * 64, r"does not match its pin.*nothing was installed"),
+        ("archive_size", fetch.REMOTE["far-field"].archive_size - 1, r"does not match its pin"),
+        ("sha256", "f" * 64, r"moon_dem\.npz in the verified archive has sha256"),
+    ],
+    ids=["archive-checksum", "archive-size", "member-checksum"],
+)
+def test_pin_mismatch_leaves_nothing(served, monkeypatch, pin, wrong, message):
     _, folder = served
-    _repin(monkeypatch, archive_sha256="0" * 64)
-    with pytest.raises(DataError, match=r"does not match its pin.*nothing was installed"):
-        fetch.fetch("far-field", folder)
-    assert list(folder.iterdir()) == []
-
-
-def test_archive_size_mismatch_leaves_nothing(served, monkeypatch):
-    _, folder = served
-    _repin(monkeypatch, archive_size=fetch.REMOTE["far-field"].archive_size - 1)
-    with pytest.raises(DataError, match=r"does not match its pin"):
-        fetch.fetch("far-field", folder)
-    assert list(folder.iterdir()) == []
-
-
-def test_member_checksum_mismatch_leaves_nothing(served, monkeypatch):
-    _, folder = served
-    _repin(monkeypatch, sha256="f" * 64)
-    with pytest.raises(DataError, match=r"moon_dem\.npz in the verified archive has sha256"):
+    _repin(monkeypatch, **{pin: wrong})
+    with pytest.raises(DataError, match=message):
         fetch.fetch("far-field", folder)
     assert list(folder.iterdir()) == []
 

@@ -147,36 +147,24 @@ def sweep_lines(grid, mask, observers, t, near, reach, out):
                     hc[n] = ci
                     n += 1
             rho = k + t * c
-            # The cell on or below the line (this line is its upper neighbour) ...
+            # The cell on or below the line (this line is its upper neighbour, slots 0-2) and
+            # the cell above it (this line is its lower neighbour, slots 3-5).
             rb = math.ceil(rho)
-            if 0 <= rb < rows:
-                ox, oy, oz = observers[rb, c, 0], observers[rb, c, 1], observers[rb, c, 2]
-                _store(
-                    hu,
-                    hv,
-                    hc,
-                    n,
-                    c,
-                    reach,
-                    ox * ex + oy * ey + oz * ez,
-                    ox * ax + oy * ay + oz * az,
-                    out[rb, c, :3],
-                )
-            # ... and the cell above it (this line is its lower neighbour).
-            ra = rb - 1
-            if 0 <= ra < rows:
-                ox, oy, oz = observers[ra, c, 0], observers[ra, c, 1], observers[ra, c, 2]
-                _store(
-                    hu,
-                    hv,
-                    hc,
-                    n,
-                    c,
-                    reach,
-                    ox * ex + oy * ey + oz * ez,
-                    ox * ax + oy * ay + oz * az,
-                    out[ra, c, 3:],
-                )
+            for side in range(2):
+                r = rb - side
+                if 0 <= r < rows:
+                    ox, oy, oz = observers[r, c, 0], observers[r, c, 1], observers[r, c, 2]
+                    _store(
+                        hu,
+                        hv,
+                        hc,
+                        n,
+                        c,
+                        reach,
+                        ox * ex + oy * ey + oz * ez,
+                        ox * ax + oy * ay + oz * az,
+                        out[r, c, 3 * side : 3 * side + 3],
+                    )
 
 
 @njit(cache=True)
