@@ -23,17 +23,18 @@ from moonbase.science.instance import build_instance
 from moonbase.science.solution import SchedulerConfig, delivered_shares
 
 
-@pytest.mark.parametrize(
-    ("mode", "time_limit_s"), [("band", 30.0), ("penalty", 8.0)], ids=["band", "penalty"]
-)
-def test_equal_demand_shares_match_entitlements(equal_demand, mode, time_limit_s):
+@pytest.mark.parametrize("mode", ["band", "penalty"])
+def test_equal_demand_shares_match_entitlements(equal_demand, mode):
+    # The band is proven optimal in about a second; the penalty model stops at a work limit
+    # (with one worker: the same schedule on any machine), the wall-clock limit far off.
     instance = build_instance(equal_demand)
     config = SchedulerConfig(
         fairness=mode,
         fairness_tolerance=0.01,
         fairness_weight=5.0,
         fairness_period_days=10.0,
-        time_limit_s=time_limit_s,
+        time_limit_s=300.0,
+        work_limit=2.0,
         workers=1,
     )
     schedule = schedule_cpsat(instance, config)

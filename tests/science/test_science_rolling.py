@@ -24,9 +24,16 @@ from moonbase.science.solution import (
 )
 from moonbase.science.synthetic import synthetic_problem
 
-# fairness as in test_science_fairness: 10-day periods, one run's deviation costs 5 points
+# fairness as in test_science_fairness: 10-day periods, one run's deviation costs 5 points.
+# One worker and a work limit per window, with the wall-clock limits far off: the searches
+# below do the same on any machine under any load.
 PENALTY = SchedulerConfig(
-    fairness="penalty", fairness_weight=5.0, fairness_period_days=10.0, workers=1
+    fairness="penalty",
+    fairness_weight=5.0,
+    fairness_period_days=10.0,
+    workers=1,
+    work_limit=1.0,
+    time_limit_s=600.0,
 )
 
 
@@ -50,8 +57,10 @@ def test_a_run_moves_within_its_window_ahead_of_a_fixed_successor(make_problem, 
     instance = build_instance(problem)
     start = np.array([5, 25, -1])  # rep#0, rep#1, star
     assert check_schedule(problem, _schedule(instance, start)) == []
-    config = SchedulerConfig(time_limit_s=5.0, workers=1)
-    improved = improve_by_windows(instance, start, config, window_days=10, time_limit_s=20)
+    config = SchedulerConfig(time_limit_s=60.0, work_limit=1.0, workers=1)
+    improved = improve_by_windows(
+        instance, start, config, window_days=10, time_limit_s=600, sweeps=1
+    )
     assert check_schedule(problem, _schedule(instance, improved)) == []
     assert improved[2] == 5  # star runs
     assert 0 <= improved[0] < 10 and improved[0] != 5 and improved[1] == 25
@@ -66,7 +75,8 @@ def test_fairness_penalty_matches_the_cpsat_objective(make_problem, make_request
         fairness="penalty",
         fairness_weight=2.0,
         fairness_period_days=20.0,
-        time_limit_s=5.0,
+        time_limit_s=300.0,
+        work_limit=2.0,
         workers=1,
     )
     schedule = schedule_cpsat(instance, config)
@@ -82,8 +92,7 @@ def test_window_search_with_penalty_keeps_shares_at_entitlements(equal_demand):
     # stays full and every partner is within the 1-point tolerance of the single model
     # (test_science_fairness) in both periods.
     instance = build_instance(equal_demand)
-    config = PENALTY.model_copy(update={"time_limit_s": 20.0})
-    schedule = schedule_rolling(instance, config, window_days=10)
+    schedule = schedule_rolling(instance, PENALTY, window_days=10, sweeps=1)
     assert check_schedule(equal_demand, schedule) == []
     assert len(schedule.assignments) == 200
     shares = delivered_shares(instance, schedule, period_days=10.0)
@@ -97,14 +106,15 @@ def test_window_search_with_penalty_repairs_an_unfair_schedule(equal_demand):
     # the deviation from the entitlements, losing at most a run or two (a run is worth less
     # than the penalty of one run's deviation here, so dropping one can pay).
     instance = build_instance(equal_demand)
-    config = PENALTY.model_copy(update={"time_limit_s": 3.0})
     start = greedy_starts(instance)
-    improved = improve_by_windows(instance, start, config, window_days=10, time_limit_s=20)
+    improved = improve_by_windows(
+        instance, start, PENALTY, window_days=10, time_limit_s=600, sweeps=2
+    )
     schedule = _schedule(instance, improved)
     assert check_schedule(equal_demand, schedule) == []
     assert len(schedule.assignments) >= 198
-    assert fairness_penalty(instance, improved, config) < 0.5 * fairness_penalty(
-        instance, start, config
+    assert fairness_penalty(instance, improved, PENALTY) < 0.5 * fairness_penalty(
+        instance, start, PENALTY
     )
 
 

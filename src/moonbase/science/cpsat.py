@@ -347,6 +347,8 @@ class CpSatScheduler:
         solver = cp_model.CpSolver()
         cfg = self.config
         solver.parameters.max_time_in_seconds = cfg.time_limit_s
+        if cfg.work_limit is not None:
+            solver.parameters.max_deterministic_time = cfg.work_limit
         solver.parameters.num_workers = cfg.workers
         solver.parameters.random_seed = cfg.seed
         solver.parameters.relative_gap_limit = cfg.relative_gap

@@ -160,13 +160,16 @@ def improve_by_windows(
     window_days: float = 30.0,
     extra_runs: int = 60,
     time_limit_s: float = 60.0,
+    sweeps: int | None = None,
     prices: np.ndarray | None = None,
     progress: Callable[[float, float], None] | None = None,
 ) -> np.ndarray:
     """Improve a feasible schedule (``starts``, ``-1``: left out) window by window.
 
     Each window gets CP-SAT with ``config`` for at most ``config.time_limit_s``, and the search
-    ends after ``time_limit_s`` in all. ``config.fairness`` may be ``"none"`` or ``"penalty"``
+    ends after ``time_limit_s`` in all, after ``sweeps`` sweeps if given, or after a sweep that
+    gained nothing. With ``config.work_limit`` set, one worker and ``sweeps``, the search is
+    reproducible on any machine (as long as ``time_limit_s`` is not reached). ``config.fairness`` may be ``"none"`` or ``"penalty"``
     (each window then weighs the shares of the periods it touches, the rest of the schedule
     counted as delivered); a ``"band"`` cannot be kept window by window from a schedule that
     breaks it, so it is refused. ``extra_runs`` left-out runs (see :func:`_free_runs`; density
@@ -189,9 +192,9 @@ def improve_by_windows(
     current = _objective(instance, starts, cfg)
     width = max(1, round(window_days * 24.0 / instance.bucket_hours))
     step = max(1, width // 2)
-    gained = True
-    while gained and time.perf_counter() - began < time_limit_s:
-        gained = False
+    gained, sweep = True, 0
+    while gained and sweep != sweeps and time.perf_counter() - began < time_limit_s:
+        gained, sweep = False, sweep + 1
         for lo in range(0, instance.n_buckets, step):
             if time.perf_counter() - began >= time_limit_s:
                 break
@@ -250,18 +253,23 @@ def schedule_rolling(
     config: SchedulerConfig | None = None,
     *,
     window_days: float = 30.0,
+    sweeps: int | None = None,
     progress: Callable[[float, float], None] | None = None,
 ) -> Schedule:
     """:func:`first_schedule`, then :func:`improve_by_windows` (see the module docstring).
 
     ``config.time_limit_s`` is the whole budget; each window gets at most a twentieth of it (and
-    at most 3 s: many short windows gain more than a few long ones). Fairness: ``"none"`` or
-    ``"penalty"`` (see :func:`improve_by_windows`). ``progress``: see
-    :func:`improve_by_windows` (elapsed time counted from here).
+    at most 3 s: many short windows gain more than a few long ones; with ``config.work_limit``
+    that limits each window instead of the 3 s). Fairness: ``"none"`` or
+    ``"penalty"``. ``sweeps`` and ``progress``: see :func:`improve_by_windows` (elapsed time
+    counted from here).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
-    window_cfg = cfg.model_copy(update={"time_limit_s": min(3.0, cfg.time_limit_s / 20.0)})
+    window_s = cfg.time_limit_s / 20.0
+    if cfg.work_limit is None:  # with a work limit, that limits each window instead
+        window_s = min(3.0, window_s)
+    window_cfg = cfg.model_copy(update={"time_limit_s": window_s})
     _refuse_band(cfg)
     starts = first_schedule(instance, cfg)
     remaining = max(0.0, cfg.time_limit_s - (time.perf_counter() - began))
@@ -278,6 +286,7 @@ def schedule_rolling(
         window_cfg,
         window_days=window_days,
         time_limit_s=remaining,
+        sweeps=sweeps,
         progress=None if progress is None else shifted,
     )
     return schedule_from_starts(

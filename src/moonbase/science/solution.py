@@ -32,6 +32,11 @@ class SchedulerConfig(BaseModel):
     value, with ``U`` counted in average runs: being one average run's utilisation away from
     the entitled amount in one period costs ``fairness_weight`` value points (resolution 0.1).
     Periods are consecutive blocks of ``fairness_period_days`` (see :func:`period_of_bucket`).
+
+    ``work_limit``: CP-SAT's deterministic time limit, in its own work units (roughly seconds on
+    a desktop core). With ``workers=1`` it makes the result reproducible: the same input and
+    ``seed`` give the same schedule on any machine under any load. ``time_limit_s`` still
+    applies as a wall-clock limit.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -45,6 +50,7 @@ class SchedulerConfig(BaseModel):
     fairness_weight: float = Field(default=1.0, ge=0.0)
     greedy_hint: bool = True
     energy_cuts: bool = True
+    work_limit: float | None = Field(default=None, gt=0)
     seed: int = 0
     log: bool = False
 
