@@ -8,8 +8,9 @@ entitlements, daily buckets, windows on lunar cycles, downlink the binding resou
 the greedy and fair-greedy baselines and the price-guided greedy (value, time), CP-SAT's time to
 first reach each gap to its own bound (10 %, 5 %, 2 %) and its final value (``--skip-single``
 leaves the single model out), the window-by-window CP-SAT search (``moonbase.science.rolling``,
-same time limit and fairness; not run for ``--fairness band``), the gap of each to the best upper bound (CP-SAT's, or the energy-knapsack bound of
-``moonbase.science.bounds`` when CP-SAT has none), and the fairness of every schedule (largest
+same time limit and fairness; not run for ``--fairness band``), the gap of each to the best upper
+bound (the least of CP-SAT's, the energy-knapsack bound of ``moonbase.science.bounds`` and, with
+``--lp-bound``, its LP relaxation), and the fairness of every schedule (largest
 |delivered share - entitlement| over partners, whole campaign and yearly). Every schedule is
 verified by the independent checker. The ratio column is value / greedy value.
 
@@ -26,7 +27,7 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
-from moonbase.science.bounds import energy_knapsack_bound
+from moonbase.science.bounds import energy_knapsack_bound, lp_bound
 from moonbase.science.checker import check_schedule
 from moonbase.science.cpsat import CpSatScheduler
 from moonbase.science.greedy import schedule_greedy
@@ -94,6 +95,11 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--fairness", default="none", choices=("none", "penalty", "band"))
     parser.add_argument("--fairness-weight", type=float, default=1.0)
+    parser.add_argument(
+        "--lp-bound",
+        action="store_true",
+        help="also solve the time-indexed LP relaxation for a bound (months, not years)",
+    )
     args = parser.parse_args(argv)
 
     n_days = round(365.25 * args.years)
@@ -146,6 +152,12 @@ def main(argv=None) -> int:
     bound = energy_bound
     if args.fairness == "none" and cpsat is not None and cpsat.objective_bound is not None:
         bound = min(bound, cpsat.objective_bound)
+    lp, lp_s = None, 0.0
+    if args.lp_bound:
+        t0 = time.perf_counter()
+        lp = lp_bound(instance, time_limit_s=args.time_limit_s)
+        lp_s = time.perf_counter() - t0
+        bound = min(bound, lp)
 
     rows = []
     for name, schedule in schedules:
@@ -182,7 +194,9 @@ def main(argv=None) -> int:
     print()
     print(
         f"bound = min(CP-SAT bound {cpsat.objective_bound if cpsat else 'not run'}, "
-        f"energy-knapsack bound {energy_bound:,.1f}) = {bound:,.1f}"
+        f"energy-knapsack bound {energy_bound:,.1f}, "
+        + (f"LP bound {lp:,.1f} in {lp_s:.1f} s" if lp is not None else "LP bound not run")
+        + f") = {bound:,.1f}"
     )
     for target in GAPS:
         when = next((t for t, v in trace if v >= (1 - target) * bound), None)

@@ -211,26 +211,33 @@ def test_synthetic_year_passes_checker_and_cpsat_beats_greedy():
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_energy_bound_is_above_the_optimum(seed, make_problem, make_request):
-    from moonbase.science.bounds import energy_knapsack_bound
+def test_bounds_are_above_the_optimum(seed, make_problem, make_request):
+    # (windows, a bucket short of power, repeats with a gap and a dependency: the LP's rows)
+    from moonbase.science.bounds import energy_knapsack_bound, lp_bound
 
     problem = _random_problem(seed, make_problem, make_request)
     best, _ = brute_force(problem)
-    assert energy_knapsack_bound(build_instance(problem)) >= best - 1e-9
+    instance = build_instance(problem)
+    assert energy_knapsack_bound(instance) >= best - 1e-9
+    assert best - 1e-6 <= lp_bound(instance) <= energy_knapsack_bound(instance) + 1e-6
 
 
-def test_energy_bound_by_hand(make_problem, make_request):
+def test_bounds_by_hand(make_problem, make_request):
     # 4 runs of 600 W x 1 day, values 3, 2, 1, 0.5 (priority 1); 1000 W x 2 days = 2000 W-days:
     # the knapsack takes the first three whole (1800) and 200/600 of the last:
     # 3 + 2 + 1 + 0.5 / 3 = 6.1667. (The true optimum is 3 + 2 = 5: one run per day.)
-    from moonbase.science.bounds import energy_knapsack_bound
+    # Time does not matter here, so the LP relaxation equals the knapsack: day 0 holds the run
+    # worth 3 and 2/3 of the run worth 1, day 1 the rest.
+    from moonbase.science.bounds import energy_knapsack_bound, lp_bound
 
     values = (3.0, 2.0, 1.0, 0.5)
     problem = make_problem(
         [make_request(f"r{i}", power_w=600, value=v, priority=1) for i, v in enumerate(values)],
         2,
     )
-    assert energy_knapsack_bound(build_instance(problem)) == pytest.approx(6 + 0.5 / 3)
+    instance = build_instance(problem)
+    assert energy_knapsack_bound(instance) == pytest.approx(6 + 0.5 / 3)
+    assert lp_bound(instance) == pytest.approx(6 + 0.5 / 3, abs=1e-6)
 
 
 def test_no_solution_in_time_returns_the_greedy_warm_start():

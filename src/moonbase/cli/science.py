@@ -101,6 +101,11 @@ def schedule(
     fairness_weight: float = typer.Option(1.0, "--fairness-weight", help="Penalty weight."),
     period_days: float = typer.Option(365.25, "--period-days", help="Fairness period."),
     seed: int = typer.Option(0, "--seed", help="Seed (CP-SAT and --demo)."),
+    with_lp_bound: bool = typer.Option(
+        False,
+        "--lp-bound",
+        help="Also bound the value by the LP relaxation (HiGHS; months of requests, not years).",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write the schedule (JSON) here."),
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
 ) -> None:
@@ -168,7 +173,16 @@ def schedule(
             results["cpsat-rolling"] = schedule_rolling(
                 instance, config, window_days=window_days, progress=show
             )
-    _print_schedules(instance, results)
+    lp = None
+    if with_lp_bound:
+        from moonbase.science.bounds import lp_bound
+
+        with console.status(f"LP relaxation (up to {time_limit_s:g} s)..."):
+            try:
+                lp = lp_bound(instance, time_limit_s=time_limit_s)
+            except RuntimeError as error:
+                console.print(f"[yellow]no LP bound: {error}[/]")
+    _print_schedules(instance, results, lp)
     if out is not None:
         write_model(out, list(results.values())[-1])
         console.print(f"wrote {out}")
@@ -180,14 +194,17 @@ def schedule(
         console.print(f"wrote {report}")
 
 
-def _print_schedules(instance, results) -> None:
+def _print_schedules(instance, results, lp: float | None = None) -> None:
     from moonbase.science.report import share_table
 
     summary = Table(title="Schedules", title_justify="left")
-    for column in ("solver", "status", "runs", "weighted value", "bound", "gap", "time"):
+    columns = ["solver", "status", "runs", "weighted value", "bound", "gap", "time"]
+    if lp is not None:
+        columns.insert(-1, f"below LP bound {lp:,.2f}")
+    for column in columns:
         summary.add_column(column, justify="right")
     for name, result in results.items():
-        summary.add_row(
+        row = [
             name,
             result.status,
             f"{len(result.assignments):,}",
@@ -195,7 +212,10 @@ def _print_schedules(instance, results) -> None:
             "" if result.objective_bound is None else f"{result.objective_bound:,.2f}",
             "" if result.gap is None else f"{100 * result.gap:.2f} %",
             f"{result.wall_s:.1f} s",
-        )
+        ]
+        if lp is not None:
+            row.insert(-1, f"{100 * (lp - result.value) / max(lp, 1e-9):.2f} %")
+        summary.add_row(*row)
     console.print(summary)
     shares = Table(title="Delivered share vs entitlement (whole campaign)", title_justify="left")
     table = share_table(instance, results)
