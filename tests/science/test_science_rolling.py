@@ -66,6 +66,28 @@ def test_a_run_moves_within_its_window_ahead_of_a_fixed_successor(make_problem, 
     assert 0 <= improved[0] < 10 and improved[0] != 5 and improved[1] == 25
 
 
+def test_a_left_out_run_joins_with_its_left_out_predecessor(make_problem, make_request):
+    # Nothing is scheduled yet, the window covers the 5 days, and one left-out run may join
+    # it. "post" (worth 10) depends on "pre" (worth 0.1, so it ranks last): "post" must bring
+    # "pre" along, and both run after one sweep. (Alone "post" could not join, so "pre" would,
+    # and "post" would have to wait for another sweep.)
+    problem = make_problem(
+        [
+            make_request("pre", power_w=100, value=0.1, priority=1),
+            make_request("post", power_w=100, value=10.0, depends_on=("pre",)),
+        ],
+        5,
+    )
+    instance = build_instance(problem)
+    config = SchedulerConfig(time_limit_s=60.0, work_limit=1.0, workers=1)
+    prices = np.ones(instance.capacity.shape)  # the same cost for both: ranked by value
+    improved = improve_by_windows(
+        instance, np.array([-1, -1]), config, window_days=10, extra_runs=1, sweeps=1, prices=prices
+    )
+    assert check_schedule(problem, _schedule(instance, improved)) == []
+    assert np.all(improved >= 0)
+
+
 def test_fairness_penalty_matches_the_cpsat_objective(make_problem, make_request):
     # CP-SAT's objective with fairness="penalty" is value - penalty; the numpy penalty of the
     # same schedule must agree (up to CP-SAT's rounding of entitlements to 1e-4).

@@ -8,9 +8,9 @@ within the window or be dropped, and the most value-dense runs left out so far t
 there. Everything else stays where it is, and its resource use is subtracted from the capacity
 the window sees. Precedences hold across the window's edge: a free run starts after its fixed
 predecessors end, a run with a fixed successor stays in the schedule and ends in time for it,
-and a left-out run joins only if its predecessors are placed or join too. With
-``fairness="penalty"`` each window weighs the shares of the periods it touches, counting what
-the rest of the schedule delivers there. CP-SAT starts each window from the current schedule,
+and a left-out run joins together with its left-out predecessors (if they could start in the
+window too). With ``fairness="penalty"`` each window weighs the shares of the periods it
+touches, counting what the rest of the schedule delivers there. CP-SAT starts each window from the current schedule,
 and a window's result is kept only if it raises the objective (value, less the penalty);
 sweeps repeat while time is left and a sweep still gains.
 
@@ -69,8 +69,9 @@ def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=No
     time for it. Left-out runs join if they could start in the window and no resource they
     need is short of them everywhere in it, even with the window's runs gone: the most
     value-dense first, a run's density counted at ``_GIVE_WAY`` to the power of the windows it
-    has already failed to enter (``failed``), at most ``quota[i]`` of partner ``i`` if given.
-    Returns also the runs that joined.
+    has already failed to enter (``failed``), at most ``quota[i]`` of partner ``i`` if given,
+    each with its left-out predecessors (:func:`_left_out_chain`). Returns also the runs that
+    joined.
     """
     preds, succs = links
     free = (starts >= lo) & (starts < hi)
@@ -80,7 +81,8 @@ def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=No
     reach = min(instance.n_buckets, hi + int(instance.duration.max()))
     room = left[:, lo:reach].max(axis=1)
     fits = np.all(instance.demand <= room[None, :], axis=1)
-    left_out = np.flatnonzero((starts < 0) & fits & np.any(instance.start_ok[:, lo:hi], axis=1))
+    candidate = (starts < 0) & fits & np.any(instance.start_ok[:, lo:hi], axis=1)
+    left_out = np.flatnonzero(candidate)
     rank = density[left_out] * _GIVE_WAY ** failed[left_out]
     left_out = left_out[np.argsort(-rank, kind="stable")]
     joined = np.zeros(len(instance.partner_ids), dtype=np.int64)
@@ -90,9 +92,10 @@ def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=No
         i = instance.job_partner[j]
         if quota is not None and joined[i] >= quota[i]:
             continue
-        if all(starts[p] >= 0 or free[p] for p, _ in preds[j]):
-            free[j] = True
-            joined[i] += 1
+        chain = _left_out_chain(j, starts, free, preds, candidate)
+        if chain is not None:
+            free[chain] = True
+            np.add.at(joined, instance.job_partner[chain], 1)
     runs = np.flatnonzero(free)
     earliest = np.zeros(instance.n_jobs, dtype=np.int64)
     latest = np.full(instance.n_jobs, instance.n_buckets, dtype=np.int64)
@@ -106,6 +109,21 @@ def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=No
                 latest[j] = min(latest[j], starts[q] - int(instance.duration[j]) - gap)
                 required[j] = True
     return runs, earliest, latest, required[runs], left, runs[starts[runs] < 0]
+
+
+def _left_out_chain(j, starts, free, preds, candidate):
+    """``j`` with its left-out predecessors (and theirs), if all of those could join the
+    window (``candidate``); else None."""
+    chain, todo = [j], [j]
+    while todo:
+        for p, _ in preds[todo.pop()]:
+            if starts[p] >= 0 or free[p] or p in chain:
+                continue
+            if not candidate[p]:
+                return None
+            chain.append(p)
+            todo.append(p)
+    return chain
 
 
 def _resource_use(instance: Instance, starts: np.ndarray, runs: np.ndarray) -> np.ndarray:
