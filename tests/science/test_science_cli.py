@@ -66,16 +66,19 @@ def test_schedule_reports_rejections_and_writes(tmp_path, capsys):
     assert "forever" in html  # the rejection table
 
 
-def test_schedule_with_lp_bound(capsys):
+def test_schedule_with_lp_bound(tmp_path, capsys):
     from moonbase.science.bounds import lp_bound
     from moonbase.science.instance import build_instance
     from moonbase.science.synthetic import synthetic_problem
 
     demo = ["--demo", "40", "--demo-partners", "3", "--demo-days", "30"]
-    assert main(["science", "schedule", *demo, "--solver", "greedy", "--lp-bound"]) == 0
+    report = tmp_path / "science.html"
+    args = ["--solver", "greedy", "--lp-bound", "--report", str(report)]
+    assert main(["science", "schedule", *demo, *args]) == 0
     out = capsys.readouterr().out
     lp = lp_bound(build_instance(synthetic_problem(40, 3, 30, seed=0)))
     assert "below LP" in out and f"{lp:,.2f}" in out
+    assert f"LP bound on the weighted value: {lp:,.1f}" in report.read_text()
 
 
 def test_bad_input_is_one_line(tmp_path, capsys):

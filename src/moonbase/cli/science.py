@@ -190,7 +190,7 @@ def schedule(
         from moonbase.report.html import write_report
         from moonbase.science.report import science_section
 
-        write_report(report, "Science utilisation", [science_section(instance, results)])
+        write_report(report, "Science utilisation", [science_section(instance, results, lp)])
         console.print(f"wrote {report}")
 
 

@@ -66,12 +66,17 @@ def share_figure(instance: Instance, schedules: dict[str, Schedule]) -> go.Figur
     return figure
 
 
-def science_section(instance: Instance, schedules: dict[str, Schedule]) -> Section:
-    """A report :class:`Section`: summary, share table, share figure, Gantt of the first schedule."""
+def science_section(
+    instance: Instance, schedules: dict[str, Schedule], lp_bound: float | None = None
+) -> Section:
+    """A report :class:`Section`: summary, share table, share figure, Gantt of the first schedule
+    (with ``lp_bound``, each schedule's distance below it)."""
     first = next(iter(schedules.values()))
-    lines = []
+    lines = [] if lp_bound is None else [f"LP bound on the weighted value: {lp_bound:,.1f}."]
     for name, schedule in schedules.items():
         gap = "" if schedule.gap is None else f", {100 * schedule.gap:.2f} % from the solver bound"
+        if lp_bound is not None:
+            gap += f", {100 * (lp_bound - schedule.value) / max(lp_bound, 1e-9):.2f} % below the LP bound"
         lines.append(
             f"{name}: {len(schedule.assignments)} runs, weighted value {schedule.value:,.1f}"
             f"{gap}, {schedule.wall_s:.1f} s."
