@@ -93,14 +93,8 @@ def test_fairness_penalty_matches_the_cpsat_objective(make_problem, make_request
     # same schedule must agree (up to CP-SAT's rounding of entitlements to 1e-4).
     problem = synthetic_problem(40, 3, 60, seed=3)
     instance = build_instance(problem)
-    config = SchedulerConfig(
-        fairness="penalty",
-        fairness_weight=2.0,
-        fairness_period_days=20.0,
-        time_limit_s=300.0,
-        work_limit=2.0,
-        workers=1,
-    )
+    update = {"fairness_weight": 2.0, "fairness_period_days": 20.0, "work_limit": 2.0}
+    config = PENALTY.model_copy(update=update)
     schedule = schedule_cpsat(instance, config)
     starts = job_starts(instance, schedule)
     penalty = fairness_penalty(instance, starts, config)
