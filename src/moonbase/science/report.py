@@ -76,7 +76,8 @@ def science_section(
     for name, schedule in schedules.items():
         gap = "" if schedule.gap is None else f", {100 * schedule.gap:.2f} % from the solver bound"
         if lp_bound is not None:
-            gap += f", {100 * (lp_bound - schedule.value) / max(lp_bound, 1e-9):.2f} % below the LP bound"
+            below = (lp_bound - schedule.value) / max(lp_bound, 1e-9)
+            gap += f", {100 * below:.2f} % below the LP bound"
         lines.append(
             f"{name}: {len(schedule.assignments)} runs, weighted value {schedule.value:,.1f}"
             f"{gap}, {schedule.wall_s:.1f} s."

@@ -10,9 +10,9 @@ the window sees. Precedences hold across the window's edge: a free run starts af
 predecessors end, a run with a fixed successor stays in the schedule and ends in time for it,
 and a left-out run joins together with its left-out predecessors (if they could start in the
 window too). With ``fairness="penalty"`` each window weighs the shares of the periods it
-touches, counting what the rest of the schedule delivers there. CP-SAT starts each window from the current schedule,
-and a window's result is kept only if it raises the objective (value, less the penalty);
-sweeps repeat while time is left and a sweep still gains.
+touches, counting what the rest of the schedule delivers there. CP-SAT starts each window from
+the current schedule, and a window's result is kept only if it raises the objective (value,
+less the penalty); sweeps repeat while time is left and a sweep still gains.
 
 The result is a heuristic without a global bound of its own: compare it with the knapsack bound
 (:mod:`moonbase.science.bounds`), which on the synthetic campaigns equals the bound of the
@@ -187,12 +187,13 @@ def improve_by_windows(
     Each window gets CP-SAT with ``config`` for at most ``config.time_limit_s``, and the search
     ends after ``time_limit_s`` in all, after ``sweeps`` sweeps if given, or after a sweep that
     gained nothing. With ``config.work_limit`` set, one worker and ``sweeps``, the search is
-    reproducible on any machine (as long as ``time_limit_s`` is not reached). ``config.fairness`` may be ``"none"`` or ``"penalty"``
-    (each window then weighs the shares of the periods it touches, the rest of the schedule
-    counted as delivered); a ``"band"`` cannot be kept window by window from a schedule that
-    breaks it, so it is refused. ``extra_runs`` left-out runs (see :func:`_free_runs`; density
-    under ``prices``, by default the knapsack prices; with the penalty, from each partner in
-    proportion to its entitlement) join each window.
+    reproducible on any machine (as long as ``time_limit_s`` is not reached).
+    ``config.fairness`` may be ``"none"`` or ``"penalty"`` (each window then weighs the shares
+    of the periods it touches, the rest of the schedule counted as delivered); a ``"band"``
+    cannot be kept window by window from a schedule that breaks it, so it is refused.
+    ``extra_runs`` left-out runs (see :func:`_free_runs`; density under ``prices``, by default
+    the knapsack prices; with the penalty, from each partner in proportion to its entitlement)
+    join each window.
     ``progress(elapsed_s, value)`` is called after every window that gained.
     """
     began = time.perf_counter()
