@@ -210,7 +210,7 @@ def test_synthetic_year_passes_checker_and_cpsat_beats_greedy():
     assert cpsat.value <= cpsat.bound + 1e-9
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(6))
 def test_bounds_are_above_the_optimum(seed, make_problem, make_request):
     # (windows, a bucket short of power, repeats with a gap and a dependency: the LP's rows)
     from moonbase.science.bounds import energy_knapsack_bound, lp_bound
