@@ -52,3 +52,11 @@ def test_an_unfinished_lp_bounds_nothing():
     instance = build_instance(synthetic_problem(150, 5, 60, seed=0))
     with pytest.raises(RuntimeError, match="not solved to optimality"):
         lp_bound(instance, time_limit_s=1e-4)
+
+
+def test_nothing_to_schedule_bounds_to_zero(make_problem, make_request):
+    # The only request names an unknown partner, so it is rejected and no run is left.
+    problem = make_problem([make_request("x", partner="ghost")], 3)
+    instance = build_instance(problem)
+    assert instance.n_jobs == 0
+    assert lp_bound(instance) == energy_knapsack_bound(instance) == 0.0

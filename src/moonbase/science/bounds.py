@@ -71,6 +71,8 @@ def lp_bound(instance: Instance, *, time_limit_s: float | None = None) -> float:
     ``time_limit_s`` (an unfinished LP bounds nothing).
     """
     jobs, starts = np.nonzero(instance.start_ok)
+    if jobs.size == 0:  # nothing can run (every request rejected, or no start allowed)
+        return 0.0
     tracked = np.unique(instance.precedences[:, :2])
     n_cols = jobs.size + tracked.size * instance.n_buckets  # x, then y (see _precedence_rows)
     once = _coo([(jobs, np.arange(jobs.size), np.ones(jobs.size))], (instance.n_jobs, n_cols))
