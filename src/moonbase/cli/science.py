@@ -195,7 +195,7 @@ def schedule(
 
 
 def _print_schedules(instance, results, lp: float | None = None) -> None:
-    from moonbase.science.report import share_table
+    from moonbase.science.report import percent_below, share_table
 
     summary = Table(title="Schedules", title_justify="left")
     columns = ["solver", "status", "runs", "weighted value", "bound", "gap", "time"]
@@ -214,7 +214,7 @@ def _print_schedules(instance, results, lp: float | None = None) -> None:
             f"{result.wall_s:.1f} s",
         ]
         if lp is not None:
-            row.insert(-1, f"{100 * (lp - result.value) / max(lp, 1e-9):.2f} %")
+            row.insert(-1, f"{percent_below(lp, result.value):.2f} %")
         summary.add_row(*row)
     console.print(summary)
     shares = Table(title="Delivered share vs entitlement (whole campaign)", title_justify="left")

@@ -9,7 +9,12 @@ from moonbase.report.html import Section
 from moonbase.science.instance import Instance
 from moonbase.science.solution import Schedule, delivered_shares
 
-__all__ = ["schedule_gantt", "science_section", "share_figure", "share_table"]
+__all__ = ["percent_below", "schedule_gantt", "science_section", "share_figure", "share_table"]
+
+
+def percent_below(bound: float, value: float) -> float:
+    """How far ``value`` lies below ``bound``, in percent of the bound."""
+    return 100.0 * (bound - value) / max(bound, 1e-9)
 
 
 def schedule_gantt(schedule: Schedule, *, max_runs: int = 3000) -> go.Figure:
@@ -76,8 +81,7 @@ def science_section(
     for name, schedule in schedules.items():
         gap = "" if schedule.gap is None else f", {100 * schedule.gap:.2f} % from the solver bound"
         if lp_bound is not None:
-            below = (lp_bound - schedule.value) / max(lp_bound, 1e-9)
-            gap += f", {100 * below:.2f} % below the LP bound"
+            gap += f", {percent_below(lp_bound, schedule.value):.2f} % below the LP bound"
         lines.append(
             f"{name}: {len(schedule.assignments)} runs, weighted value {schedule.value:,.1f}"
             f"{gap}, {schedule.wall_s:.1f} s."
