@@ -81,6 +81,27 @@ def test_schedule_with_lp_bound(tmp_path, capsys):
     assert f"LP bound on the weighted value: {lp:,.1f}" in report.read_text()
 
 
+def test_rolling_with_a_work_limit_is_the_api_schedule(tmp_path, capsys):
+    from moonbase.science.instance import build_instance
+    from moonbase.science.rolling import schedule_rolling
+    from moonbase.science.solution import SchedulerConfig, job_starts
+    from moonbase.science.synthetic import synthetic_problem
+
+    demo = ["--demo", "150", "--demo-partners", "3", "--demo-days", "90"]
+    limits = ["--workers", "1", "--work-limit", "0.05", "--sweeps", "2", "--time-limit-s", "600"]
+    out_file = tmp_path / "rolling.json"
+    args = ["--solver", "rolling", *demo, *limits, "--out", str(out_file)]
+    assert main(["science", "schedule", *args]) == 0
+    saved = json.loads(out_file.read_text())["assignments"]
+    instance = build_instance(synthetic_problem(150, 3, 90, seed=0))
+    config = SchedulerConfig(workers=1, work_limit=0.05, time_limit_s=600)
+    expected = schedule_rolling(instance, config, sweeps=2)
+    assert len(saved) == len(expected.assignments) > 0
+    starts = job_starts(instance, expected)
+    placed = {(instance.job_id(j), int(s)) for j, s in enumerate(starts) if s >= 0}
+    assert {(f"{a['request_id']}#{a['repeat']}", a["start_bucket"]) for a in saved} == placed
+
+
 def test_bad_input_is_one_line(tmp_path, capsys):
     path = _problem_file(tmp_path)
     assert main(["science", "schedule", str(path), "--fairness", "fuzzy"]) == 2
@@ -90,6 +111,9 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     bad.write_text(json.dumps({"partners": [], "requests": [{"id": "x"}], "resources": {}}))
     assert main(["science", "schedule", str(bad)]) == 2
     assert "bad.json" in capsys.readouterr().err
+    for bad_option in (["--workers", "0"], ["--work-limit", "-1"], ["--sweeps", "0"]):
+        assert main(["science", "schedule", str(path), *bad_option]) == 2
+        assert capsys.readouterr().err.count("\n") == 1
     band = ["--solver", "rolling", "--fairness", "band"]
     assert main(["science", "schedule", str(path), *band]) == 2
     err = capsys.readouterr().err

@@ -101,6 +101,16 @@ def schedule(
     fairness_weight: float = typer.Option(1.0, "--fairness-weight", help="Penalty weight."),
     period_days: float = typer.Option(365.25, "--period-days", help="Fairness period."),
     seed: int = typer.Option(0, "--seed", help="Seed (CP-SAT and --demo)."),
+    workers: int = typer.Option(2, "--workers", help="CP-SAT search workers (threads)."),
+    work_limit: float | None = typer.Option(
+        None,
+        "--work-limit",
+        help="CP-SAT deterministic work limit (per window with --solver rolling). "
+        "With --workers 1 (and --time-limit-s not reached): the same schedule on any machine.",
+    ),
+    sweeps: int | None = typer.Option(
+        None, "--sweeps", help="At most this many sweeps of --solver rolling."
+    ),
     with_lp_bound: bool = typer.Option(
         False,
         "--lp-bound",
@@ -147,11 +157,16 @@ def schedule(
             fairness_weight=fairness_weight,
             fairness_period_days=period_days,
             seed=seed,
+            workers=workers,
+            work_limit=work_limit,
         )
     except ValueError as error:
         raise InputError(
-            " ".join(str(error).split())[:200], field="--time-limit-s/--gap/--tolerance"
+            " ".join(str(error).split())[:200],
+            field="--time-limit-s/--gap/--tolerance/--workers/--work-limit",
         ) from None
+    if sweeps is not None and sweeps < 1:
+        raise InputError("must be at least 1", field="--sweeps")
     instance = build_instance(problem)
     results = {}
     if solver in ("greedy", "both"):
@@ -171,7 +186,7 @@ def schedule(
                 status.update(f"{label}: value {value:,.1f} after {elapsed_s:.0f} s")
 
             results["cpsat-rolling"] = schedule_rolling(
-                instance, config, window_days=window_days, progress=show
+                instance, config, window_days=window_days, sweeps=sweeps, progress=show
             )
     lp = None
     if with_lp_bound:

@@ -34,9 +34,9 @@ class SchedulerConfig(BaseModel):
     Periods are consecutive blocks of ``fairness_period_days`` (see :func:`period_of_bucket`).
 
     ``work_limit``: CP-SAT's deterministic time limit, in its own work units (one unit took 1 to
-    2.5 s of one core on the project's test machine). With ``workers=1`` it makes the result reproducible: the same input and
-    ``seed`` give the same schedule on any machine under any load. ``time_limit_s`` still
-    applies as a wall-clock limit.
+    2.5 s of one core on the project's test machine). With ``workers=1`` it makes the result
+    reproducible: the same input and ``seed`` give the same schedule on any machine under any
+    load. ``time_limit_s`` still applies as a wall-clock limit.
     """
 
     model_config = ConfigDict(extra="forbid")
