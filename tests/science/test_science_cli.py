@@ -111,9 +111,10 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     bad.write_text(json.dumps({"partners": [], "requests": [{"id": "x"}], "resources": {}}))
     assert main(["science", "schedule", str(bad)]) == 2
     assert "bad.json" in capsys.readouterr().err
-    for bad_option in (["--workers", "0"], ["--work-limit", "-1"], ["--sweeps", "0"]):
-        assert main(["science", "schedule", str(path), *bad_option]) == 2
-        assert capsys.readouterr().err.count("\n") == 1
+    for option, bad in (("--workers", "0"), ("--work-limit", "-1"), ("--sweeps", "0")):
+        assert main(["science", "schedule", str(path), option, bad]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"moonbase: error: {option}: ") and err.count("\n") == 1
     band = ["--solver", "rolling", "--fairness", "band"]
     assert main(["science", "schedule", str(path), *band]) == 2
     err = capsys.readouterr().err

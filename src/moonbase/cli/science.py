@@ -20,6 +20,16 @@ app.add_typer(archive_app, name="archive")
 console = Console()
 
 _SOLVERS = ("cpsat", "greedy", "rolling", "both")
+#: SchedulerConfig field -> the option that sets it
+_CONFIG_OPTIONS = {
+    "time_limit_s": "--time-limit-s",
+    "relative_gap": "--gap",
+    "fairness_tolerance": "--tolerance",
+    "fairness_weight": "--fairness-weight",
+    "fairness_period_days": "--period-days",
+    "workers": "--workers",
+    "work_limit": "--work-limit",
+}
 _FAIRNESS = ("none", "band", "penalty")
 _MAX_REJECTIONS_SHOWN = 20
 
@@ -120,6 +130,8 @@ def schedule(
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
 ) -> None:
     """Schedule experiment requests over the campaign; report rejected requests."""
+    from pydantic import ValidationError
+
     from moonbase.science.cpsat import schedule_cpsat
     from moonbase.science.files import read_model, write_model
     from moonbase.science.greedy import schedule_greedy
@@ -160,10 +172,11 @@ def schedule(
             workers=workers,
             work_limit=work_limit,
         )
-    except ValueError as error:
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
         raise InputError(
-            " ".join(str(error).split())[:200],
-            field="--time-limit-s/--gap/--tolerance/--workers/--work-limit",
+            f"{first['msg']} (got {first.get('input')!r})", field=_CONFIG_OPTIONS.get(name, name)
         ) from None
     if sweeps is not None and sweeps < 1:
         raise InputError("must be at least 1", field="--sweeps")
