@@ -158,3 +158,36 @@ def test_window_search_refuses_a_band():
     instance = build_instance(synthetic_problem(10, 2, 30, seed=1))
     with pytest.raises(ValueError, match="penalty"):
         schedule_rolling(instance, SchedulerConfig(fairness="band", time_limit_s=1.0))
+
+
+def test_a_short_budget_is_shared_so_that_the_sweep_reaches_the_campaign_end(monkeypatch):
+    # 25 windows of 30 days (half a window apart) over a year, a 30 s cap per window and 100 s
+    # in all: with the cap each, the sweep would end after about 3 windows' worth of full
+    # solves. The budget is shared out instead: window k gets at most (what is left) / (25 - k).
+    # CP-SAT is replaced by a stand-in that returns its hint at once, so elapsed time stays
+    # near 0 and the limits are those of the rule.
+    import moonbase.science.rolling as rolling
+
+    seen: list[tuple[int, float]] = []
+
+    class Instant:
+        def __init__(self, sub, config, *, hint_starts, **_):
+            first = np.flatnonzero(sub.start_ok.any(axis=0))
+            seen.append((int(first[0]) if first.size else -1, config.time_limit_s))
+            self.schedule = _schedule(sub, hint_starts)
+
+        def solve(self):
+            return self.schedule
+
+    monkeypatch.setattr(rolling, "CpSatScheduler", Instant)
+    instance = build_instance(synthetic_problem(200, 3, 365, seed=0))
+    starts = greedy_starts(instance)
+    config = SchedulerConfig(time_limit_s=30.0)
+    after = improve_by_windows(instance, starts, config, time_limit_s=100.0, sweeps=1)
+    np.testing.assert_array_equal(after, starts)
+    windows = np.array(seen)
+    assert len(windows) == 25  # starts 0, 15, ..., 360
+    assert windows[-1, 0] >= 360 - 1
+    shares = 100.0 / (25 - np.arange(25))
+    assert np.all(windows[:, 1] <= np.minimum(30.0, shares) + 1e-9)
+    assert np.all(windows[:, 1] >= 0.95 * np.minimum(30.0, shares))

@@ -184,10 +184,12 @@ def improve_by_windows(
 ) -> np.ndarray:
     """Improve a feasible schedule (``starts``, ``-1``: left out) window by window.
 
-    Each window gets CP-SAT with ``config`` for at most ``config.time_limit_s``, and the search
-    ends after ``time_limit_s`` in all, after ``sweeps`` sweeps if given, or after a sweep that
-    gained nothing. With ``config.work_limit`` set, one worker and ``sweeps``, the search is
-    reproducible on any machine (as long as ``time_limit_s`` is not reached).
+    Each window gets CP-SAT with ``config`` for at most ``config.time_limit_s``, or less where the
+    time left, shared among the windows left in the sweep, is less (a sweep then still covers
+    the whole campaign). The search ends after ``time_limit_s`` in all, after ``sweeps`` sweeps
+    if given, or after a sweep that gained nothing. With ``config.work_limit`` set, one worker
+    and ``sweeps``, the search is reproducible on any machine (as long as no wall-clock limit
+    binds).
     ``config.fairness`` may be ``"none"`` or ``"penalty"`` (each window then weighs the shares
     of the periods it touches, the rest of the schedule counted as delivered); a ``"band"``
     cannot be kept window by window from a schedule that breaks it, so it is refused.
@@ -211,12 +213,19 @@ def improve_by_windows(
     current = _objective(instance, starts, cfg)
     width = max(1, round(window_days * 24.0 / instance.bucket_hours))
     step = max(1, width // 2)
+    positions = range(0, instance.n_buckets, step)
     gained, sweep = True, 0
     while gained and sweep != sweeps and time.perf_counter() - began < time_limit_s:
         gained, sweep = False, sweep + 1
-        for lo in range(0, instance.n_buckets, step):
-            if time.perf_counter() - began >= time_limit_s:
+        for k, lo in enumerate(positions):
+            left_s = time_limit_s - (time.perf_counter() - began)
+            if left_s <= 0:
                 break
+            # share what is left among the windows left in this sweep, so that a sweep covers
+            # the whole campaign even when the windows cannot all have their full time
+            window_cfg = cfg.model_copy(
+                update={"time_limit_s": min(cfg.time_limit_s, left_s / (len(positions) - k))}
+            )
             hi = min(instance.n_buckets, lo + width)
             runs, earliest, latest, required, left, joined = _free_runs(
                 instance, starts, lo, hi, density, links, extra_runs, failed, quota
@@ -230,7 +239,7 @@ def improve_by_windows(
                 rest[runs] = -1
                 outside = partner_period_usage(instance, rest, cfg.fairness_period_days)
             result = CpSatScheduler(
-                sub, cfg, hint_starts=starts[runs], usage_offset=outside, required=required
+                sub, window_cfg, hint_starts=starts[runs], usage_offset=outside, required=required
             ).solve()
             candidate = starts.copy()
             candidate[runs] = job_starts(sub, result)
@@ -279,9 +288,9 @@ def schedule_rolling(
 
     ``config.time_limit_s`` is the whole budget; each window gets at most a twentieth of it (and
     at most 3 s: many short windows gain more than a few long ones; with ``config.work_limit``
-    that limits each window instead of the 3 s). Fairness: ``"none"`` or
-    ``"penalty"``. ``sweeps`` and ``progress``: see :func:`improve_by_windows` (elapsed time
-    counted from here).
+    that limits each window instead of the 3 s), and less where the budget left is short (see
+    :func:`improve_by_windows`). Fairness: ``"none"`` or ``"penalty"``. ``sweeps`` and
+    ``progress``: see :func:`improve_by_windows` (elapsed time counted from here).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
