@@ -47,8 +47,18 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
 
-    header = ("requests", "days", "seed", "status", "optimum", "LP", "knapsack", "below LP",
-              "below knapsack", "s")
+    header = (
+        "requests",
+        "days",
+        "seed",
+        "status",
+        "optimum",
+        "LP",
+        "knapsack",
+        "below LP",
+        "below knapsack",
+        "s",
+    )
     print("  ".join(f"{h:>9}" for h in header), flush=True)
     below_lp: dict[tuple[int, int], list[float]] = {}
     for requests, days in args.sizes:
@@ -67,8 +77,18 @@ def main(argv=None) -> int:
             gap_knapsack = 100 * (knapsack - schedule.value) / knapsack
             if optimal:
                 below_lp.setdefault((requests, days), []).append(gap_lp)
-            row = (requests, days, seed, schedule.status, f"{schedule.value:.2f}", f"{lp:.2f}",
-                   f"{knapsack:.2f}", f"{gap_lp:.2f} %", f"{gap_knapsack:.2f} %", f"{wall_s:.0f}")
+            row = (
+                requests,
+                days,
+                seed,
+                schedule.status,
+                f"{schedule.value:.2f}",
+                f"{lp:.2f}",
+                f"{knapsack:.2f}",
+                f"{gap_lp:.2f} %",
+                f"{gap_knapsack:.2f} %",
+                f"{wall_s:.0f}",
+            )
             print("  ".join(f"{c:>9}" for c in row), flush=True)
     print()
     print("proven optimum below the LP bound, by campaign:")

@@ -60,3 +60,16 @@ def test_nothing_to_schedule_bounds_to_zero(make_problem, make_request):
     instance = build_instance(problem)
     assert instance.n_jobs == 0
     assert lp_bound(instance) == energy_knapsack_bound(instance) == 0.0
+
+
+def test_an_lp_too_large_to_build_is_refused_before_building(make_problem, make_request):
+    # Two one-day 1000 W runs, each with one allowed start: at least 2 capacity entries.
+    problem = make_problem(
+        [make_request(rid, power_w=1000, windows=("day0",), priority=1) for rid in ("a", "b")],
+        2,
+        windows={"day0": [True, False]},
+    )
+    instance = build_instance(problem)
+    with pytest.raises(RuntimeError, match=r"too large to build.*energy knapsack"):
+        lp_bound(instance, max_nonzeros=1)
+    assert lp_bound(instance, max_nonzeros=100) == pytest.approx(1.0, abs=1e-6)
