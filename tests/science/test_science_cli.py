@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from moonbase.cli.app import main
 from moonbase.science.models import ExperimentRequest, Partner, SchedulingProblem, StationResources
 
@@ -181,3 +183,40 @@ def test_archive_round_trip(tmp_path, capsys):
         == 0
     )
     assert "1 of 2 products visible to CNSA" in capsys.readouterr().out
+
+
+def test_replan_after_a_failure_while_a_run_is_under_way(
+    tmp_path, capsys, make_problem, make_request
+):
+    from moonbase.science.checker import check_schedule
+    from moonbase.science.instance import build_instance
+    from moonbase.science.solution import Schedule, schedule_from_starts
+
+    requests = [
+        make_request("a", power_w=500, duration_h=48.0),
+        make_request("b", partner="B", power_w=500, duration_h=48.0),
+        make_request("c", partner="C", power_w=400),
+    ]
+    # in force: a on days 1-2, b on 3-4, c on 5; from day 2 the station has 450 W, not 1000 W
+    problem = make_problem(requests, 6)
+    plan = schedule_from_starts(
+        build_instance(problem), np.array([1, 3, 5]), solver="plan", status="", wall_s=0.0
+    )
+    failed = make_problem(requests, 6, power_w=[1000.0] * 2 + [450.0] * 4)
+    plan_file, failed_file = tmp_path / "plan.json", tmp_path / "failed.json"
+    plan_file.write_text(plan.model_dump_json())
+    failed_file.write_text(failed.model_dump_json())
+    out_file = tmp_path / "new.json"
+    args = ["science", "replan", str(failed_file), "--schedule", str(plan_file)]
+    now = ["--now", "2031-01-03T06:00:00Z", "--workers", "1"]  # in day 2
+    assert main([*args, *now, "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert "bucket 2" in out and "overrun: power_w: bucket 2 needs 500" in out
+    new = Schedule.model_validate_json(out_file.read_text())
+    assert {(a.request_id, a.start_bucket) for a in new.assignments} == {("a", 1), ("c", 5)}
+    assert new.moved == 1
+    assert check_schedule(failed, new) == ["power_w: bucket 2 uses 500, capacity 450"]
+
+    assert main([*args, "--now", "2031-02-01T00:00:00Z"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("moonbase: error: --now: ") and "outside the campaign" in err

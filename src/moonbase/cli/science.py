@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -220,6 +221,150 @@ def schedule(
 
         write_report(report, "Science utilisation", [science_section(instance, results, lp)])
         console.print(f"wrote {report}")
+
+
+@app.command()
+def replan(
+    problem_file: Path = typer.Argument(
+        ..., help="Problem JSON with the station as it is now (resources, requests)."
+    ),
+    schedule_file: Path = typer.Option(
+        ..., "--schedule", help="The schedule in force (JSON from science schedule --out)."
+    ),
+    now: str = typer.Option(
+        ..., "--now", help="Re-plan from this time (UTC); runs that started before it stay."
+    ),
+    disruption_weight: float | None = typer.Option(
+        None,
+        "--disruption-weight",
+        help="Value points one moved or dropped run costs (default: move as few as possible, "
+        "then maximise the value).",
+    ),
+    time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="CP-SAT time limit."),
+    workers: int = typer.Option(2, "--workers", help="CP-SAT search workers (threads)."),
+    work_limit: float | None = typer.Option(
+        None, "--work-limit", help="CP-SAT deterministic work limit (see science schedule)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="CP-SAT seed."),
+    out: Path | None = typer.Option(None, "--out", help="Write the new schedule (JSON) here."),
+    report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
+) -> None:
+    """Re-plan after the station changed (a failure, a late element): work done or under way
+    stays, and the fewest planned runs move."""
+    import numpy as np
+    from pydantic import ValidationError
+
+    from moonbase.science.cpsat import replan as replan_schedule
+    from moonbase.science.files import read_model, write_model
+    from moonbase.science.instance import build_instance
+    from moonbase.science.models import SchedulingProblem
+    from moonbase.science.solution import Schedule, SchedulerConfig, job_starts
+
+    problem = read_model(problem_file, SchedulingProblem)
+    previous = read_model(schedule_file, Schedule)
+    if disruption_weight is not None and disruption_weight < 0:
+        raise InputError("must be zero or more", field="--disruption-weight")
+    try:
+        config = SchedulerConfig(
+            time_limit_s=time_limit_s, workers=workers, work_limit=work_limit, seed=seed
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        raise InputError(
+            f"{first['msg']} (got {first.get('input')!r})", field=_CONFIG_OPTIONS.get(name, name)
+        ) from None
+    now_bucket = _bucket_of(problem.resources, now)
+    instance = build_instance(problem)
+    with console.status(
+        f"Re-planning {instance.n_jobs:,} runs from bucket {now_bucket} "
+        f"(up to {time_limit_s:g} s)..."
+    ):
+        result = replan_schedule(
+            instance, previous, now_bucket, config, disruption_weight=disruption_weight
+        )
+    before, after = job_starts(instance, previous), job_starts(instance, result)
+    planned = before >= now_bucket
+    lost = _runs_not_held(instance, previous, now_bucket)
+    counts = {
+        "done or under way, kept": int(np.sum((before >= 0) & (before < now_bucket))),
+        "done or under way, lost (see below)": sum(state != "planned" for *_, state, _ in lost),
+        "planned, kept in place": int(np.sum(planned & (after == before))),
+        "planned, moved": int(np.sum(planned & (after >= 0) & (after != before))),
+        "planned, dropped": int(np.sum(planned & (after < 0)))
+        + sum(state == "planned" for *_, state, _ in lost),
+        "added": int(np.sum((before < 0) & (after >= 0))),
+    }
+    table = Table(
+        title=f"Re-plan from {now} (bucket {now_bucket}): {result.status}, {result.solver}",
+        title_justify="left",
+    )
+    table.add_column("runs")
+    table.add_column("count", justify="right")
+    for label, count in counts.items():
+        table.add_row(label, f"{count:,}")
+    table.add_row("weighted value", f"{previous.value:,.2f} -> {result.value:,.2f}")
+    console.print(table)
+    if lost:
+        held = Table(
+            title=f"{len(lost)} run(s) of the schedule the new problem cannot hold",
+            title_justify="left",
+        )
+        for column in ("run", "start bucket", "state", "reason"):
+            held.add_column(column)
+        for run, start, state, reason in lost[:_MAX_REJECTIONS_SHOWN]:
+            held.add_row(run, str(start), state, reason)
+        console.print(held)
+    for overrun in result.overruns:
+        console.print(f"[yellow]overrun: {overrun}[/]")
+    if out is not None:
+        write_model(out, result)
+        console.print(f"wrote {out}")
+    if report is not None:
+        from moonbase.report.html import write_report
+        from moonbase.science.report import science_section
+
+        sections = [science_section(instance, {"in force": previous, "re-planned": result})]
+        write_report(report, "Science re-plan", sections)
+        console.print(f"wrote {report}")
+
+
+def _bucket_of(resources, when: str) -> int:
+    """The bucket of the campaign that holds the UTC time ``when`` (``--now``)."""
+    from moonbase.science.archive import parse_utc_datetime
+
+    origin = parse_utc_datetime(resources.start_utc, field="resources.start_utc")
+    moment = parse_utc_datetime(when, field="--now")
+    bucket = int((moment - origin).total_seconds() / 3600.0 // resources.bucket_hours)
+    if not 0 <= bucket < resources.n_buckets:
+        end = origin + timedelta(hours=resources.n_buckets * resources.bucket_hours)
+        raise InputError(
+            f"{when} is outside the campaign",
+            field="--now",
+            hint=f"give a time from {resources.start_utc} to before {end:%Y-%m-%dT%H:%M:%SZ}",
+        )
+    return bucket
+
+
+def _runs_not_held(instance, previous, now_bucket: int) -> list[tuple[str, int, str, str]]:
+    """Runs of ``previous`` with no job in ``instance``: (run, start, state, reason)."""
+    known = {
+        (instance.requests[q].id, int(k))
+        for q, k in zip(instance.job_request, instance.job_repeat, strict=True)
+    }
+    reasons = {r.request_id: r.reason for r in instance.rejections}
+    return [
+        (
+            f"{a.request_id}#{a.repeat}",
+            a.start_bucket,
+            "planned" if a.start_bucket >= now_bucket else "done or under way",
+            reasons.get(a.request_id, "not in the problem")
+            if (a.request_id, 0) not in known
+            else "repeat no longer requested",
+        )
+        for a in previous.assignments
+        if (a.request_id, a.repeat) not in known
+    ]
 
 
 def _print_schedules(instance, results, lp: float | None = None) -> None:

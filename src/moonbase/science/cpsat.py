@@ -10,8 +10,10 @@ Model (one concept per ``_add_*`` method):
 * precedences (repeats in order with their gap, dependencies after the first run) hold when the
   successor runs, and the successor needs its predecessor;
 * the objective is the weighted science value, less a fairness penalty if configured; or
-  fairness is a hard band per period; re-planning fixes runs that started before ``now`` and
-  minimises first the number of previously planned runs that move or are dropped.
+  fairness is a hard band per period; re-planning fixes runs that started before ``now`` (they
+  go on where a failure lowered the capacity under them, and nothing else is placed there),
+  starts from what of the old plan still fits, and minimises first the number of previously
+  planned runs that move or are dropped.
 """
 
 from __future__ import annotations
@@ -22,17 +24,18 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from moonbase.science.greedy import greedy_starts
-from moonbase.science.instance import Instance
+from moonbase.science.instance import RESOURCE_SCALE, Instance
 from moonbase.science.priced import better_greedy_starts
 from moonbase.science.solution import (
     Schedule,
     SchedulerConfig,
     job_starts,
     period_of_bucket,
+    resource_use,
     schedule_from_starts,
 )
 
-__all__ = ["CpSatScheduler", "replan", "schedule_cpsat"]
+__all__ = ["CpSatScheduler", "kept_starts", "replan", "schedule_cpsat"]
 
 _SHARE_SCALE = 10_000  # entitlements in units of 1/10,000
 
@@ -88,6 +91,8 @@ class CpSatScheduler:
         self.runs: list[list[list[int]]] = []  # start domain of each run, as closed intervals
         self.forced_moves = 0
         self.fixed: set[int] = set()
+        self.capacity = instance.capacity  # raised where runs under way overrun (re-planning)
+        self.overruns: list[str] = []
         self.hint: np.ndarray | None = None
         self.previous_starts = (
             job_starts(instance, previous) if previous is not None else np.full(instance.n_jobs, -1)
@@ -122,13 +127,37 @@ class CpSatScheduler:
             )
 
     # --- constraints -----------------------------------------------------------------------
+    def _allow_runs_under_way(self) -> None:
+        """Runs under way at ``now_bucket`` go on even where the new capacity is lower (a
+        failure while they run): the model's capacity is raised to their use there, so that
+        nothing else is placed in those buckets, and each overrun is reported."""
+        if not self.fixed:
+            return
+        inst = self.instance
+        use = resource_use(inst, self.previous_starts, np.array(sorted(self.fixed)))
+        over = use > inst.capacity
+        for r, b in zip(*np.nonzero(over), strict=True):
+            name = inst.resource_names[r]
+            scale = RESOURCE_SCALE[name]
+            runs = [
+                inst.job_id(j)
+                for j in sorted(self.fixed)
+                if self.previous_starts[j] <= b < self.previous_starts[j] + inst.duration[j]
+                and inst.demand[j, r] > 0
+            ]
+            self.overruns.append(
+                f"{name}: bucket {b} needs {use[r, b] / scale:g} for run(s) under way "
+                f"{', '.join(runs)}; the new capacity is {inst.capacity[r, b] / scale:g}"
+            )
+        self.capacity = np.maximum(inst.capacity, use)
+
     def _add_resources(self) -> None:
         inst = self.instance
         for r, name in enumerate(inst.resource_names):
             users = np.flatnonzero(inst.demand[:, r] > 0)
             if users.size == 0:
                 continue
-            cap = inst.capacity[r]
+            cap = self.capacity[r]
             top = int(cap.max())
             intervals = [self.intervals[j] for j in users]
             demands = [int(inst.demand[j, r]) for j in users]
@@ -180,7 +209,7 @@ class CpSatScheduler:
                 continue
             for r in range(len(inst.resource_names)):
                 used = members[energy[members, r] > 0]
-                total = int(inst.capacity[r][distinct_kept[k]].sum())
+                total = int(self.capacity[r][distinct_kept[k]].sum())
                 if used.size < 2 or energy[used, r].sum() <= total:
                     continue
                 self.model.add(sum(int(energy[j, r]) * self.present[j] for j in used) <= total)
@@ -296,8 +325,7 @@ class CpSatScheduler:
     def _add_hint(self) -> None:
         inst = self.instance
         if self.previous is not None:
-            hint = self.previous_starts.copy()
-            hint[(hint >= 0) & (hint >= self.now_bucket) & ~self._allowed(hint)] = -1
+            hint = _kept(inst, self.previous_starts, self.now_bucket, self.capacity)
         elif self.hint_starts is not None:
             hint = np.asarray(self.hint_starts, dtype=np.int64)
         elif self.config.greedy_hint and self.config.fairness != "none":
@@ -306,8 +334,7 @@ class CpSatScheduler:
             hint = better_greedy_starts(inst)
         else:
             return
-        if self.previous is None:
-            self.hint = hint
+        self.hint = hint
         for j in range(inst.n_jobs):
             if not self.runs[j] or j in self.fixed:
                 continue
@@ -318,15 +345,12 @@ class CpSatScheduler:
             else:
                 self.model.add_hint(self.present[j], False)
 
-    def _allowed(self, starts: np.ndarray) -> np.ndarray:
-        idx = np.clip(starts, 0, self.instance.n_buckets - 1)
-        return self.instance.start_ok[np.arange(starts.size), idx]
-
     def build(self) -> cp_model.CpModel:
         """Add every part of the model (once) and return it."""
         if self.present:
             return self.model
         self._add_runs()
+        self._allow_runs_under_way()
         self._add_resources()
         if self.config.energy_cuts:
             self._add_energy_cuts()
@@ -375,9 +399,16 @@ class CpSatScheduler:
         solver_name = "cpsat"
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and self.hint is not None:
             # No solution within the limit (a large model on a slow machine): hand back the
-            # greedy warm start, which is feasible by construction, and say so.
+            # warm start, which is feasible by construction, and say so.
             starts = self.hint.copy()
-            solver_name = "greedy (cpsat found no solution in time)"
+            if self.previous is None:
+                solver_name = "greedy (cpsat found no solution in time)"
+            else:
+                solver_name = "kept what still fits (cpsat found no solution in time)"
+                planned = self.previous_starts >= self.now_bucket
+                extra["moved"] = int(np.sum(planned & (starts != self.previous_starts)))
+        if self.previous is not None:
+            extra["overruns"] = list(self.overruns)
         return schedule_from_starts(
             self.instance,
             starts,
@@ -391,6 +422,46 @@ class CpSatScheduler:
 def schedule_cpsat(instance: Instance, config: SchedulerConfig | None = None) -> Schedule:
     """Schedule ``instance`` with CP-SAT (see :class:`CpSatScheduler`)."""
     return CpSatScheduler(instance, config).solve()
+
+
+def kept_starts(instance: Instance, previous: Schedule, now_bucket: int) -> np.ndarray:
+    """What stays of ``previous`` under the new ``instance``, as starts (``-1``: dropped).
+
+    Runs that started before ``now_bucket`` stay, whatever the new capacity (they are done or
+    under way). Each later run, in the order of its old start, stays at its old start if its
+    windows are open there, the capacity the runs kept so far leave has room for it, and its
+    predecessors stay and end in time; otherwise it is dropped. The result is feasible under
+    the new resources except where runs under way overrun them (see
+    :class:`CpSatScheduler`); :func:`replan` starts from it, and returns it if CP-SAT finds
+    nothing in time.
+    """
+    starts = job_starts(instance, previous)
+    under_way = np.flatnonzero((starts >= 0) & (starts < now_bucket))
+    capacity = np.maximum(instance.capacity, resource_use(instance, starts, under_way))
+    return _kept(instance, starts, now_bucket, capacity)
+
+
+def _kept(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.ndarray:
+    """:func:`kept_starts` from the previous starts and the capacity with the overruns."""
+    started = (previous_starts >= 0) & (previous_starts < now_bucket)
+    kept = np.where(started, previous_starts, -1)
+    left = capacity - resource_use(instance, kept, np.flatnonzero(started))
+    preds: list[list[tuple[int, int]]] = [[] for _ in range(instance.n_jobs)]
+    for p, q, gap in instance.precedences:
+        preds[int(q)].append((int(p), int(gap)))
+    later = np.flatnonzero(previous_starts >= now_bucket)
+    for j in later[np.argsort(previous_starts[later], kind="stable")]:
+        s, d = int(previous_starts[j]), int(instance.duration[j])
+        need = instance.demand[j][:, None]
+        if s + d > instance.n_buckets or not instance.start_ok[j, s]:
+            continue
+        if any(kept[p] < 0 or kept[p] + instance.duration[p] + gap > s for p, gap in preds[j]):
+            continue
+        if np.any(left[:, s : s + d] < need):
+            continue
+        kept[j] = s
+        left[:, s : s + d] -= need
+    return kept
 
 
 def replan(
@@ -407,7 +478,10 @@ def replan(
     or under way), nothing new starts before ``now_bucket``, and the number of previously
     planned runs that move or are dropped (``Schedule.moved``) is minimised first, then the
     value is maximised (or, with ``disruption_weight``, each move costs that many value points).
-    The changed resources should differ from the old ones only from ``now_bucket`` on.
+    The changed resources should differ from the old ones only from ``now_bucket`` on. Runs
+    under way at ``now_bucket`` go on where the new capacity is lower (a failure while they
+    run); nothing else is placed there, and ``Schedule.overruns`` says where. The search starts
+    from :func:`kept_starts`, which is also the result if CP-SAT finds nothing in time.
     """
     return CpSatScheduler(
         instance,

@@ -37,6 +37,7 @@ from moonbase.science.solution import (
     fairness_penalty,
     job_starts,
     partner_period_usage,
+    resource_use,
     schedule_from_starts,
 )
 
@@ -75,9 +76,7 @@ def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=No
     """
     preds, succs = links
     free = (starts >= lo) & (starts < hi)
-    left = instance.capacity - _resource_use(
-        instance, starts, np.flatnonzero((starts >= 0) & ~free)
-    )
+    left = instance.capacity - resource_use(instance, starts, np.flatnonzero((starts >= 0) & ~free))
     reach = min(instance.n_buckets, hi + int(instance.duration.max()))
     room = left[:, lo:reach].max(axis=1)
     fits = np.all(instance.demand <= room[None, :], axis=1)
@@ -124,15 +123,6 @@ def _left_out_chain(j, starts, free, preds, candidate):
             chain.append(p)
             todo.append(p)
     return chain
-
-
-def _resource_use(instance: Instance, starts: np.ndarray, runs: np.ndarray) -> np.ndarray:
-    """Use ``(R, B)`` of every resource by ``runs`` placed at ``starts``."""
-    diff = np.zeros((len(instance.resource_names), instance.n_buckets + 1), dtype=np.int64)
-    demand = instance.demand[runs].T
-    np.add.at(diff, (slice(None), starts[runs]), demand)
-    np.add.at(diff, (slice(None), starts[runs] + instance.duration[runs]), -demand)
-    return np.cumsum(diff[:, :-1], axis=1)
 
 
 def _window_instance(instance, runs, earliest, latest, left, lo, hi):

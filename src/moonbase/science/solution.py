@@ -18,6 +18,7 @@ __all__ = [
     "fairness_penalty",
     "partner_period_usage",
     "period_of_bucket",
+    "resource_use",
     "schedule_from_starts",
 ]
 
@@ -79,6 +80,8 @@ class Schedule(BaseModel):
     objective_bound: float | None = None
     wall_s: float = 0.0
     moved: int | None = None  # re-planning: previously planned runs that moved or were dropped
+    # re-planning: where runs under way at the re-planning time use more than the new capacity
+    overruns: list[str] = Field(default_factory=list)
     rejections: list[Rejection] = Field(default_factory=list)
 
     @property
@@ -188,6 +191,15 @@ def fairness_penalty(instance: Instance, starts: np.ndarray, config: SchedulerCo
     usage = partner_period_usage(instance, starts, config.fairness_period_days).astype(float)
     excess = usage[entitled] - instance.entitlement[entitled, None] * usage.sum(axis=0)
     return config.fairness_weight * float(np.abs(excess).sum()) / 100.0
+
+
+def resource_use(instance: Instance, starts: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """Use ``(R, B)`` of every resource (integer units) by ``runs`` placed at ``starts``."""
+    diff = np.zeros((len(instance.resource_names), instance.n_buckets + 1), dtype=np.int64)
+    demand = instance.demand[runs].T
+    np.add.at(diff, (slice(None), starts[runs]), demand)
+    np.add.at(diff, (slice(None), starts[runs] + instance.duration[runs]), -demand)
+    return np.cumsum(diff[:, :-1], axis=1)
 
 
 def job_starts(instance: Instance, schedule: Schedule) -> np.ndarray:
