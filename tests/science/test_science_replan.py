@@ -137,3 +137,29 @@ def test_kept_starts_drop_what_no_longer_fits_and_its_successors(make_problem, m
         "keep#0": 4,
     }
     assert check_schedule(failed, _previous(failed, {"done": 0, "keep": 4})) == []
+
+
+def test_when_cpsat_finds_nothing_the_kept_runs_come_back_filled(
+    monkeypatch, make_problem, make_request
+):
+    # As above, with "e" (100 W, never planned) as well, and a CP-SAT that finds nothing in
+    # time. The result keeps a (under way) and c (still fits), drops b (fits nowhere) and adds e
+    # at the first bucket from now with room: not 2 (a's overrun leaves nothing), but 3.
+    from ortools.sat.python import cp_model
+
+    import moonbase.science.cpsat as cpsat
+
+    class FindsNothing(cp_model.CpSolver):
+        def solve(self, model, callback=None):
+            return cp_model.UNKNOWN
+
+    monkeypatch.setattr(cpsat.cp_model, "CpSolver", FindsNothing)
+    requests = [*_requests(make_request), make_request("e", power_w=100)]
+    problem = make_problem(requests, 6)
+    first = _previous(problem, {"a": 1, "b": 3, "c": 5})
+    failed = make_problem(requests, 6, power_w=[1000.0] * 2 + [450.0] * 4)
+    new = replan(build_instance(failed), first, now_bucket=2, config=CONFIG)
+    assert new.status == "UNKNOWN" and "found no solution" in new.solver
+    assert _runs(new) == {("a", 0): 1, ("c", 0): 5, ("e", 0): 3}
+    assert new.moved == 1 and len(new.overruns) == 1
+    assert check_schedule(failed, new) == ["power_w: bucket 2 uses 500, capacity 450"]

@@ -19,13 +19,14 @@ Model (one concept per ``_add_*`` method):
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from moonbase.science.greedy import greedy_starts
 from moonbase.science.instance import RESOURCE_SCALE, Instance
-from moonbase.science.priced import better_greedy_starts
+from moonbase.science.priced import better_greedy_starts, fill_priced
 from moonbase.science.solution import (
     Schedule,
     SchedulerConfig,
@@ -325,7 +326,8 @@ class CpSatScheduler:
     def _add_hint(self) -> None:
         inst = self.instance
         if self.previous is not None:
-            hint = _kept(inst, self.previous_starts, self.now_bucket, self.capacity)
+            kept = _kept(inst, self.previous_starts, self.now_bucket, self.capacity)
+            hint = _filled(inst, kept, self.now_bucket, self.capacity)
         elif self.hint_starts is not None:
             hint = np.asarray(self.hint_starts, dtype=np.int64)
         elif self.config.greedy_hint and self.config.fairness != "none":
@@ -404,7 +406,7 @@ class CpSatScheduler:
             if self.previous is None:
                 solver_name = "greedy (cpsat found no solution in time)"
             else:
-                solver_name = "kept what still fits (cpsat found no solution in time)"
+                solver_name = "kept what fits, filled (cpsat found no solution in time)"
                 planned = self.previous_starts >= self.now_bucket
                 extra["moved"] = int(np.sum(planned & (starts != self.previous_starts)))
         if self.previous is not None:
@@ -432,8 +434,7 @@ def kept_starts(instance: Instance, previous: Schedule, now_bucket: int) -> np.n
     windows are open there, the capacity the runs kept so far leave has room for it, and its
     predecessors stay and end in time; otherwise it is dropped. The result is feasible under
     the new resources except where runs under way overrun them (see
-    :class:`CpSatScheduler`); :func:`replan` starts from it, and returns it if CP-SAT finds
-    nothing in time.
+    :class:`CpSatScheduler`); :func:`replan` starts from it.
     """
     starts = job_starts(instance, previous)
     under_way = np.flatnonzero((starts >= 0) & (starts < now_bucket))
@@ -464,6 +465,14 @@ def _kept(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.
     return kept
 
 
+def _filled(instance: Instance, starts, now_bucket: int, capacity) -> np.ndarray:
+    """``starts`` with left-out runs added from ``now_bucket`` on where ``capacity`` has room
+    (price-guided greedy); the runs placed stay."""
+    later = instance.start_ok & (np.arange(instance.n_buckets) >= now_bucket)[None, :]
+    residual = capacity - resource_use(instance, starts, np.flatnonzero(starts >= 0))
+    return fill_priced(replace(instance, start_ok=later), starts, residual)
+
+
 def replan(
     instance: Instance,
     previous: Schedule,
@@ -481,7 +490,8 @@ def replan(
     The changed resources should differ from the old ones only from ``now_bucket`` on. Runs
     under way at ``now_bucket`` go on where the new capacity is lower (a failure while they
     run); nothing else is placed there, and ``Schedule.overruns`` says where. The search starts
-    from :func:`kept_starts`, which is also the result if CP-SAT finds nothing in time.
+    from :func:`kept_starts` with the runs it leaves out added where they fit (price-guided
+    greedy, from ``now_bucket`` on), which is also the result if CP-SAT finds nothing in time.
     """
     return CpSatScheduler(
         instance,

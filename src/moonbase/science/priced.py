@@ -22,6 +22,7 @@ from moonbase.science.instance import Instance
 
 __all__ = [
     "better_greedy_starts",
+    "fill_priced",
     "knapsack_prices",
     "price_runs",
     "priced_starts",
@@ -102,13 +103,25 @@ def value_density(instance: Instance, prices: np.ndarray | None = None) -> np.nd
 
 def priced_starts(instance: Instance, prices: np.ndarray | None = None) -> np.ndarray:
     """Start bucket of each run (``-1``: left out) under the price-guided greedy rule."""
+    starts = np.full(instance.n_jobs, -1, dtype=np.int64)
+    return fill_priced(instance, starts, instance.capacity.copy(), prices)
+
+
+def fill_priced(
+    instance: Instance,
+    starts: np.ndarray,
+    residual: np.ndarray,
+    prices: np.ndarray | None = None,
+) -> np.ndarray:
+    """``starts`` with the runs it leaves out (``-1``) added by the price-guided greedy rule
+    where ``residual`` ``(R, B)`` (the capacity the placed runs leave; updated) has room; the
+    placed runs stay where they are."""
     density = value_density(instance, prices)
     order = np.lexsort((np.arange(instance.n_jobs), -instance.weight, -density))
     preds: list[list[tuple[int, int]]] = [[] for _ in range(instance.n_jobs)]
     for p, q, gap in instance.precedences:
         preds[int(q)].append((int(p), int(gap)))
-    residual = instance.capacity.copy()
-    starts = np.full(instance.n_jobs, -1, dtype=np.int64)
+    starts = np.asarray(starts, dtype=np.int64).copy()
     placed = -1
     while placed != int((starts >= 0).sum()):
         placed = int((starts >= 0).sum())
