@@ -131,14 +131,12 @@ def schedule(
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
 ) -> None:
     """Schedule experiment requests over the campaign; report rejected requests."""
-    from pydantic import ValidationError
 
     from moonbase.science.cpsat import schedule_cpsat
     from moonbase.science.files import read_model, write_model
     from moonbase.science.greedy import schedule_greedy
     from moonbase.science.instance import build_instance
     from moonbase.science.models import SchedulingProblem
-    from moonbase.science.solution import SchedulerConfig
     from moonbase.science.synthetic import synthetic_problem
 
     _choice(solver, _SOLVERS, "--solver")
@@ -161,24 +159,17 @@ def schedule(
         problem = synthetic_problem(demo, demo_partners, demo_days, seed=seed)
     else:
         problem = read_model(problem_file, SchedulingProblem)
-    try:
-        config = SchedulerConfig(
-            time_limit_s=time_limit_s,
-            relative_gap=gap,
-            fairness=fairness,
-            fairness_tolerance=tolerance,
-            fairness_weight=fairness_weight,
-            fairness_period_days=period_days,
-            seed=seed,
-            workers=workers,
-            work_limit=work_limit,
-        )
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else ""
-        raise InputError(
-            f"{first['msg']} (got {first.get('input')!r})", field=_CONFIG_OPTIONS.get(name, name)
-        ) from None
+    config = _scheduler_config(
+        time_limit_s=time_limit_s,
+        relative_gap=gap,
+        fairness=fairness,
+        fairness_tolerance=tolerance,
+        fairness_weight=fairness_weight,
+        fairness_period_days=period_days,
+        seed=seed,
+        workers=workers,
+        work_limit=work_limit,
+    )
     if sweeps is not None and sweeps < 1:
         raise InputError("must be at least 1", field="--sweeps")
     instance = build_instance(problem)
@@ -252,28 +243,20 @@ def replan(
     """Re-plan after the station changed (a failure, a late element): work done or under way
     stays, and the fewest planned runs move."""
     import numpy as np
-    from pydantic import ValidationError
 
     from moonbase.science.cpsat import replan as replan_schedule
     from moonbase.science.files import read_model, write_model
     from moonbase.science.instance import build_instance
     from moonbase.science.models import SchedulingProblem
-    from moonbase.science.solution import Schedule, SchedulerConfig, job_starts
+    from moonbase.science.solution import Schedule, job_starts
 
     problem = read_model(problem_file, SchedulingProblem)
     previous = read_model(schedule_file, Schedule)
     if disruption_weight is not None and disruption_weight < 0:
         raise InputError("must be zero or more", field="--disruption-weight")
-    try:
-        config = SchedulerConfig(
-            time_limit_s=time_limit_s, workers=workers, work_limit=work_limit, seed=seed
-        )
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else ""
-        raise InputError(
-            f"{first['msg']} (got {first.get('input')!r})", field=_CONFIG_OPTIONS.get(name, name)
-        ) from None
+    config = _scheduler_config(
+        time_limit_s=time_limit_s, workers=workers, work_limit=work_limit, seed=seed
+    )
     now_bucket = _bucket_of(problem.resources, now)
     instance = build_instance(problem)
     with console.status(
@@ -327,6 +310,22 @@ def replan(
         sections = [science_section(instance, {"in force": previous, "re-planned": result})]
         write_report(report, "Science re-plan", sections)
         console.print(f"wrote {report}")
+
+
+def _scheduler_config(**fields):
+    """A :class:`SchedulerConfig`; a bad value is an :class:`InputError` naming its option."""
+    from pydantic import ValidationError
+
+    from moonbase.science.solution import SchedulerConfig
+
+    try:
+        return SchedulerConfig(**fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        raise InputError(
+            f"{first['msg']} (got {first.get('input')!r})", field=_CONFIG_OPTIONS.get(name, name)
+        ) from None
 
 
 def _bucket_of(resources, when: str) -> int:
