@@ -131,7 +131,6 @@ def schedule(
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
 ) -> None:
     """Schedule experiment requests over the campaign; report rejected requests."""
-
     from moonbase.science.cpsat import schedule_cpsat
     from moonbase.science.files import read_model, write_model
     from moonbase.science.greedy import schedule_greedy

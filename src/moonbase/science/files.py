@@ -35,7 +35,7 @@ def read_model(path: str | Path, model: type[M]) -> M:
         raise InputError(
             f"{first['msg']} ({error.error_count()} problem(s) in all)",
             field=f"{path}: {where}",
-            hint=f"see the {model.__name__} fields in moonbase.science.models",
+            hint=f"see the {model.__name__} fields in {model.__module__}",
         ) from None
 
 
