@@ -217,6 +217,17 @@ def test_replan_after_a_failure_while_a_run_is_under_way(
     assert new.moved == 1
     assert check_schedule(failed, new) == ["power_w: bucket 2 uses 500, capacity 450"]
 
+    rolling = ["--solver", "rolling", "--window-days", "2", "--work-limit", "5", "--sweeps", "2"]
+    assert main([*args, *now, *rolling, "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert "overrun: power_w: bucket 2 needs 500" in out
+    assert "at least" in out
+    again = Schedule.model_validate_json(out_file.read_text())
+    assert "window" in again.solver
+    assert again.assignments == new.assignments and again.moved == 1
+
+    assert main([*args, *now, "--solver", "greedy"]) == 2
+    assert "--solver" in capsys.readouterr().err
     assert main([*args, "--now", "2031-02-01T00:00:00Z"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("moonbase: error: --now: ") and "outside the campaign" in err

@@ -12,9 +12,14 @@ import itertools
 from moonbase.science.checker import check_schedule
 from moonbase.science.cpsat import kept_starts, replan, schedule_cpsat
 from moonbase.science.instance import build_instance
+from moonbase.science.rolling import replan_by_windows
 from moonbase.science.solution import Assignment, Schedule, SchedulerConfig
 
 CONFIG = SchedulerConfig(workers=1, time_limit_s=10)
+#: The window search on the 6-day problems below: 2-day windows (so no window sees the whole
+#: re-plan), a few sweeps, work-limited, so the result does not depend on the machine.
+WINDOWS = {"window_days": 2.0, "sweeps": 3}
+WINDOW_CONFIG = SchedulerConfig(workers=1, time_limit_s=60, work_limit=5.0)
 
 
 def _requests(make_request):
@@ -163,3 +168,89 @@ def test_when_cpsat_finds_nothing_the_kept_runs_come_back_filled(
     assert _runs(new) == {("a", 0): 1, ("c", 0): 5, ("e", 0): 3}
     assert new.moved == 1 and len(new.overruns) == 1
     assert check_schedule(failed, new) == ["power_w: bucket 2 uses 500, capacity 450"]
+
+
+def test_window_replan_moves_the_brute_force_minimum(make_problem, make_request):
+    # The failure of test_failure_keeps_executed_runs_and_moves_the_minimum, re-planned window
+    # by window.
+    problem = make_problem(_requests(make_request), 6)
+    first = _previous(problem, {"a": 0, "b": 2, "c": 4, "d": 5})
+    failed = make_problem(_requests(make_request), 6, power_w=[1000.0] * 3 + [450.0] * 3)
+    new = replan_by_windows(build_instance(failed), first, 2, WINDOW_CONFIG, **WINDOWS)
+    assert check_schedule(failed, new) == []
+    old, runs = _runs(first), _runs(new)
+    assert runs["a", 0] == 0 and all(s >= 2 for k, s in runs.items() if k != ("a", 0))
+    assert new.moved == sum(1 for k, s in old.items() if s >= 2 and runs.get(k) != s)
+    assert new.moved == new.fewest_moved == _fewest_moves(failed, old, {("a", 0): 0}, 2, []) == 2
+
+
+def test_window_replan_lets_a_run_under_way_overrun(make_problem, make_request):
+    # As in test_a_failure_while_a_run_is_under_way.
+    problem = make_problem(_requests(make_request), 6)
+    first = _previous(problem, {"a": 1, "b": 3, "c": 5})
+    failed = make_problem(_requests(make_request), 6, power_w=[1000.0] * 2 + [450.0] * 4)
+    new = replan_by_windows(build_instance(failed), first, 2, WINDOW_CONFIG, **WINDOWS)
+    assert check_schedule(failed, new) == ["power_w: bucket 2 uses 500, capacity 450"]
+    assert len(new.overruns) == 1 and "a#0" in new.overruns[0]
+    assert _runs(new) == {("a", 0): 1, ("c", 0): 5}
+    assert new.moved == 1
+
+
+def test_window_replan_restores_planned_runs_by_moving_one(monkeypatch, make_problem, make_request):
+    # From bucket 2 the station has 500 W. Planned: y (500 W, days 2-3), x (300 W) and z
+    # (200 W) on day 3. Keeping runs in the order of their start keeps y and drops x and z (2
+    # moves); moving y to days 4-5 keeps x and z (1 move), the fewest.
+    import moonbase.science.rolling as rolling
+
+    requests = [
+        make_request("y", power_w=500, duration_h=48.0),
+        make_request("x", partner="B", power_w=300),
+        make_request("z", partner="C", power_w=200),
+    ]
+    problem = make_problem(requests, 6)
+    first = _previous(problem, {"y": 2, "x": 3, "z": 3})
+    assert check_schedule(problem, first) == []
+    failed = make_problem(requests, 6, power_w=[1000.0] * 2 + [500.0] * 4)
+    instance = build_instance(failed)
+    greedy = kept_starts(instance, first, 2)
+    assert {instance.job_id(j): int(s) for j, s in enumerate(greedy)} == {
+        "y#0": 2,
+        "x#0": -1,
+        "z#0": -1,
+    }
+    new = replan_by_windows(instance, first, 2, WINDOW_CONFIG, **WINDOWS)
+    assert check_schedule(failed, new) == []
+    assert _runs(new) == {("y", 0): 4, ("x", 0): 3, ("z", 0): 3}
+    assert new.moved == new.fewest_moved == 1
+    # The windows alone find it too, from the greedy choice (the fill puts x and z on day 4):
+    # the window that holds y's start takes x and z back into it.
+    monkeypatch.setattr(rolling, "keep_most", lambda *args: (greedy, 0))
+    new = replan_by_windows(instance, first, 2, WINDOW_CONFIG, **WINDOWS)
+    assert _runs(new) == {("y", 0): 4, ("x", 0): 3, ("z", 0): 3}
+    assert new.moved == 1
+
+
+def test_window_replan_weighs_moves_against_value(make_problem, make_request):
+    # Nothing failed, but a new request, "high" (worth 3, 600 W for 4 days), can only run on
+    # days 2-5, over the planned "low" (worth 1, 600 W, day 3). By default the plan moves as
+    # little as possible, so low stays; if a move costs 1 value point, dropping low for high
+    # gains 3 - 1 - 1; if it costs 5, it loses.
+    requests = [
+        make_request("low", power_w=600, value=1.0, priority=1),
+        make_request("high", partner="B", power_w=600, duration_h=96.0, value=3.0, priority=1),
+    ]
+    problem = make_problem(requests, 6)
+    first = _previous(problem, {"low": 3})
+    instance = build_instance(problem)
+    expected = {
+        None: {("low", 0): 3},
+        1.0: {("high", 0): 2},
+        5.0: {("low", 0): 3},
+    }
+    for weight, runs in expected.items():
+        new = replan_by_windows(
+            instance, first, 2, WINDOW_CONFIG, disruption_weight=weight, **WINDOWS
+        )
+        assert check_schedule(problem, new) == []
+        assert _runs(new) == runs, weight
+        assert new.moved == (("low", 0) not in runs)

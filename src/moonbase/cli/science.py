@@ -230,10 +230,19 @@ def replan(
         help="Value points one moved or dropped run costs (default: move as few as possible, "
         "then maximise the value).",
     ),
+    solver: str = typer.Option(
+        "cpsat",
+        "--solver",
+        help="cpsat (one model) or rolling (window by window, for campaigns of years).",
+    ),
+    window_days: float = typer.Option(30.0, "--window-days", help="Window of --solver rolling."),
     time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="CP-SAT time limit."),
     workers: int = typer.Option(2, "--workers", help="CP-SAT search workers (threads)."),
     work_limit: float | None = typer.Option(
         None, "--work-limit", help="CP-SAT deterministic work limit (see science schedule)."
+    ),
+    sweeps: int | None = typer.Option(
+        None, "--sweeps", help="At most this many sweeps of --solver rolling."
     ),
     seed: int = typer.Option(0, "--seed", help="CP-SAT seed."),
     out: Path | None = typer.Option(None, "--out", help="Write the new schedule (JSON) here."),
@@ -249,22 +258,44 @@ def replan(
     from moonbase.science.models import SchedulingProblem
     from moonbase.science.solution import Schedule, job_starts
 
+    _choice(solver, ("cpsat", "rolling"), "--solver")
     problem = read_model(problem_file, SchedulingProblem)
     previous = read_model(schedule_file, Schedule)
     if disruption_weight is not None and disruption_weight < 0:
         raise InputError("must be zero or more", field="--disruption-weight")
+    if window_days <= 0:
+        raise InputError("must be positive", field="--window-days")
+    if sweeps is not None and sweeps < 1:
+        raise InputError("must be at least 1", field="--sweeps")
     config = _scheduler_config(
         time_limit_s=time_limit_s, workers=workers, work_limit=work_limit, seed=seed
     )
     now_bucket = _bucket_of(problem.resources, now)
     instance = build_instance(problem)
-    with console.status(
-        f"Re-planning {instance.n_jobs:,} runs from bucket {now_bucket} "
-        f"(up to {time_limit_s:g} s)..."
-    ):
-        result = replan_schedule(
-            instance, previous, now_bucket, config, disruption_weight=disruption_weight
-        )
+    doing = f"Re-planning {instance.n_jobs:,} runs from bucket {now_bucket}"
+    with console.status(f"{doing} (up to {time_limit_s:g} s)...") as status:
+        if solver == "cpsat":
+            result = replan_schedule(
+                instance, previous, now_bucket, config, disruption_weight=disruption_weight
+            )
+        else:
+            from moonbase.science.rolling import replan_by_windows
+
+            def show(elapsed_s: float, value: float) -> None:
+                status.update(
+                    f"{doing} window by window: value {value:,.1f} after {elapsed_s:.0f} s"
+                )
+
+            result = replan_by_windows(
+                instance,
+                previous,
+                now_bucket,
+                config,
+                disruption_weight=disruption_weight,
+                window_days=window_days,
+                sweeps=sweeps,
+                progress=show,
+            )
     before, after = job_starts(instance, previous), job_starts(instance, result)
     planned = before >= now_bucket
     lost = _runs_not_held(instance, previous, now_bucket)
@@ -285,6 +316,10 @@ def replan(
     table.add_column("count", justify="right")
     for label, count in counts.items():
         table.add_row(label, f"{count:,}")
+    if result.fewest_moved is not None:
+        table.add_row(
+            "planned, moved or dropped by any re-plan (at least)", f"{result.fewest_moved:,}"
+        )
     table.add_row("weighted value", f"{previous.value:,.2f} -> {result.value:,.2f}")
     console.print(table)
     if lost:
@@ -299,6 +334,11 @@ def replan(
         console.print(held)
     for overrun in result.overruns:
         console.print(f"[yellow]overrun: {overrun}[/]")
+    if "found no solution" in result.solver:
+        console.print(
+            "[yellow]CP-SAT found no re-plan in time: this is what of the plan still fits, "
+            "with runs added where they fit; --solver rolling searches window by window[/]"
+        )
     if out is not None:
         write_model(out, result)
         console.print(f"wrote {out}")

@@ -36,7 +36,14 @@ from moonbase.science.solution import (
     schedule_from_starts,
 )
 
-__all__ = ["CpSatScheduler", "kept_starts", "replan", "schedule_cpsat"]
+__all__ = [
+    "CpSatScheduler",
+    "capacity_with_runs_under_way",
+    "keep_most",
+    "kept_starts",
+    "replan",
+    "schedule_cpsat",
+]
 
 _SHARE_SCALE = 10_000  # entitlements in units of 1/10,000
 
@@ -60,7 +67,9 @@ class CpSatScheduler:
     ``(partners, periods)``: utilisation delivered by runs outside the model (the rest of a
     larger schedule around a window), counted in the fairness shares; fairness then covers only
     the periods in which some run of the model can start. ``required`` (per run, bool): runs
-    that must be scheduled (something outside the model depends on them).
+    that must be scheduled (something outside the model depends on them). ``planned_starts``
+    (per run, ``-1``: none), instead of ``previous``: the starts of a plan in force around a
+    window of a larger re-plan; moving or dropping one costs as with ``previous``.
     """
 
     def __init__(
@@ -74,6 +83,7 @@ class CpSatScheduler:
         hint_starts: np.ndarray | None = None,
         usage_offset: np.ndarray | None = None,
         required: np.ndarray | None = None,
+        planned_starts: np.ndarray | None = None,
     ):
         self.instance = instance
         self.hint_starts = hint_starts
@@ -95,9 +105,12 @@ class CpSatScheduler:
         self.capacity = instance.capacity  # raised where runs under way overrun (re-planning)
         self.overruns: list[str] = []
         self.hint: np.ndarray | None = None
-        self.previous_starts = (
-            job_starts(instance, previous) if previous is not None else np.full(instance.n_jobs, -1)
-        )
+        if previous is not None:
+            self.previous_starts = job_starts(instance, previous)
+        elif planned_starts is not None:
+            self.previous_starts = np.asarray(planned_starts, dtype=np.int64)
+        else:
+            self.previous_starts = np.full(instance.n_jobs, -1, dtype=np.int64)
 
     # --- variables -------------------------------------------------------------------------
     def _add_runs(self) -> None:
@@ -129,28 +142,12 @@ class CpSatScheduler:
 
     # --- constraints -----------------------------------------------------------------------
     def _allow_runs_under_way(self) -> None:
-        """Runs under way at ``now_bucket`` go on even where the new capacity is lower (a
-        failure while they run): the model's capacity is raised to their use there, so that
-        nothing else is placed in those buckets, and each overrun is reported."""
-        if not self.fixed:
-            return
-        inst = self.instance
-        use = resource_use(inst, self.previous_starts, np.array(sorted(self.fixed)))
-        over = use > inst.capacity
-        for r, b in zip(*np.nonzero(over), strict=True):
-            name = inst.resource_names[r]
-            scale = RESOURCE_SCALE[name]
-            runs = [
-                inst.job_id(j)
-                for j in sorted(self.fixed)
-                if self.previous_starts[j] <= b < self.previous_starts[j] + inst.duration[j]
-                and inst.demand[j, r] > 0
-            ]
-            self.overruns.append(
-                f"{name}: bucket {b} needs {use[r, b] / scale:g} for run(s) under way "
-                f"{', '.join(runs)}; the new capacity is {inst.capacity[r, b] / scale:g}"
+        """Runs under way at ``now_bucket`` go on even where the new capacity is lower (see
+        :func:`capacity_with_runs_under_way`)."""
+        if self.fixed:
+            self.capacity, self.overruns = capacity_with_runs_under_way(
+                self.instance, self.previous_starts, self.now_bucket
             )
-        self.capacity = np.maximum(inst.capacity, use)
 
     def _add_resources(self) -> None:
         inst = self.instance
@@ -326,8 +323,7 @@ class CpSatScheduler:
     def _add_hint(self) -> None:
         inst = self.instance
         if self.previous is not None:
-            kept = _kept(inst, self.previous_starts, self.now_bucket, self.capacity)
-            hint = _filled(inst, kept, self.now_bucket, self.capacity)
+            hint = _kept_and_filled(inst, self.previous_starts, self.now_bucket, self.capacity)
         elif self.hint_starts is not None:
             hint = np.asarray(self.hint_starts, dtype=np.int64)
         elif self.config.greedy_hint and self.config.fairness != "none":
@@ -426,6 +422,36 @@ def schedule_cpsat(instance: Instance, config: SchedulerConfig | None = None) ->
     return CpSatScheduler(instance, config).solve()
 
 
+def capacity_with_runs_under_way(
+    instance: Instance, previous_starts: np.ndarray, now_bucket: int
+) -> tuple[np.ndarray, list[str]]:
+    """The capacity ``(R, B)`` raised to the use of the runs under way at ``now_bucket`` (those of
+    ``previous_starts`` that started before it), and a line for each bucket where they overrun
+    the new capacity (a failure while they run).
+
+    A re-plan lets those runs go on, and since they fill the raised capacity exactly, nothing
+    else is placed in those buckets.
+    """
+    inst = instance
+    under_way = np.flatnonzero((previous_starts >= 0) & (previous_starts < now_bucket))
+    use = resource_use(inst, previous_starts, under_way)
+    overruns = []
+    for r, b in zip(*np.nonzero(use > inst.capacity), strict=True):
+        name = inst.resource_names[r]
+        scale = RESOURCE_SCALE[name]
+        runs = [
+            inst.job_id(j)
+            for j in under_way
+            if previous_starts[j] <= b < previous_starts[j] + inst.duration[j]
+            and inst.demand[j, r] > 0
+        ]
+        overruns.append(
+            f"{name}: bucket {b} needs {use[r, b] / scale:g} for run(s) under way "
+            f"{', '.join(runs)}; the new capacity is {inst.capacity[r, b] / scale:g}"
+        )
+    return np.maximum(inst.capacity, use), overruns
+
+
 def kept_starts(instance: Instance, previous: Schedule, now_bucket: int) -> np.ndarray:
     """What stays of ``previous`` under the new ``instance``, as starts (``-1``: dropped).
 
@@ -434,12 +460,83 @@ def kept_starts(instance: Instance, previous: Schedule, now_bucket: int) -> np.n
     windows are open there, the capacity the runs kept so far leave has room for it, and its
     predecessors stay and end in time; otherwise it is dropped. The result is feasible under
     the new resources except where runs under way overrun them (see
-    :class:`CpSatScheduler`); :func:`replan` starts from it.
+    :func:`capacity_with_runs_under_way`); :func:`replan` starts from it.
     """
     starts = job_starts(instance, previous)
-    under_way = np.flatnonzero((starts >= 0) & (starts < now_bucket))
-    capacity = np.maximum(instance.capacity, resource_use(instance, starts, under_way))
+    capacity, _ = capacity_with_runs_under_way(instance, starts, now_bucket)
     return _kept(instance, starts, now_bucket, capacity)
+
+
+def _kept_and_filled(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.ndarray:
+    kept = _kept(instance, previous_starts, now_bucket, capacity)
+    return _filled(instance, kept, now_bucket, capacity)
+
+
+def keep_most(
+    instance: Instance,
+    previous_starts: np.ndarray,
+    now_bucket: int,
+    capacity: np.ndarray,
+    config: SchedulerConfig | None = None,
+) -> tuple[np.ndarray, int]:
+    """The most planned runs that can stay where they are, and the fewest that must move.
+
+    A re-plan moves a planned run (one of ``previous_starts`` from ``now_bucket`` on) or drops
+    it, or keeps it at its start; runs not kept may always be dropped. So the fewest moves of
+    any re-plan are those of the largest set of planned runs that fit at their planned starts
+    in ``capacity`` (with the overruns of runs under way, see
+    :func:`capacity_with_runs_under_way`), each with its windows open and its predecessors kept
+    (or done). CP-SAT chooses that set (within ``config``'s limits; it starts from
+    :func:`kept_starts`' choice). Returns the starts (runs before ``now_bucket`` as they were,
+    kept runs, ``-1`` for the rest) and CP-SAT's bound on the fewest moves (their number, if
+    it proved the set largest).
+    """
+    cfg = config or SchedulerConfig()
+    inst = instance
+    greedy = _kept(inst, previous_starts, now_bucket, capacity)
+    started = (previous_starts >= 0) & (previous_starts < now_bucket)
+    planned = np.flatnonzero(previous_starts >= now_bucket)
+    ends = previous_starts + inst.duration
+    inside = planned[ends[planned] <= inst.n_buckets]
+    fits = np.zeros(inst.n_jobs, dtype=bool)
+    fits[inside] = inst.start_ok[inside, previous_starts[inside]]
+    model = cp_model.CpModel()
+    keep = {int(j): model.new_bool_var(f"k{j}") for j in np.flatnonzero(fits)}
+    left = capacity - resource_use(inst, previous_starts, np.flatnonzero(started))
+    candidates = np.array(sorted(keep), dtype=np.int64)
+    over = resource_use(inst, previous_starts, candidates) > left
+    for r, b in zip(*np.nonzero(over), strict=True):
+        users = candidates[
+            (previous_starts[candidates] <= b)
+            & (ends[candidates] > b)
+            & (inst.demand[candidates, r] > 0)
+        ]
+        model.add(sum(int(inst.demand[j, r]) * keep[int(j)] for j in users) <= int(left[r, b]))
+    for p, q, gap in inst.precedences:
+        p, q = int(p), int(q)
+        if q not in keep:
+            continue
+        if ends[p] + gap > previous_starts[q] or not (started[p] or p in keep):
+            model.add(keep[q] == 0)  # its predecessor is not kept, or ends too late for it
+        elif p in keep:
+            model.add_implication(keep[q], keep[p])
+    for j, var in keep.items():
+        model.add_hint(var, bool(greedy[j] >= 0))
+    model.maximize(sum(keep.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = cfg.time_limit_s
+    if cfg.work_limit is not None:
+        solver.parameters.max_deterministic_time = cfg.work_limit
+    solver.parameters.num_workers = cfg.workers
+    solver.parameters.random_seed = cfg.seed
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return greedy, 0
+    kept = np.where(started, previous_starts, -1)
+    for j, var in keep.items():
+        if solver.boolean_value(var):
+            kept[j] = previous_starts[j]
+    return kept, planned.size - int(np.floor(solver.best_objective_bound + 1e-9))
 
 
 def _kept(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.ndarray:

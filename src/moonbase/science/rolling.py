@@ -27,10 +27,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from moonbase.science.cpsat import CpSatScheduler
+from moonbase.science.cpsat import CpSatScheduler, capacity_with_runs_under_way, keep_most
 from moonbase.science.greedy import greedy_starts
 from moonbase.science.instance import Instance
-from moonbase.science.priced import better_greedy_starts, value_density
+from moonbase.science.priced import better_greedy_starts, fill_priced, value_density
 from moonbase.science.solution import (
     Schedule,
     SchedulerConfig,
@@ -41,12 +41,14 @@ from moonbase.science.solution import (
     schedule_from_starts,
 )
 
-__all__ = ["first_schedule", "improve_by_windows", "schedule_rolling"]
+__all__ = ["first_schedule", "improve_by_windows", "replan_by_windows", "schedule_rolling"]
 
 #: A left-out run's density counts this much less for each window it failed to enter, so that
 #: dense runs that fit nowhere give way to others (at 10 years the same few would otherwise be
 #: offered to every window).
 _GIVE_WAY = 0.7
+#: The share of a window-by-window re-plan's time that goes to keeping the most planned runs.
+_KEEP_SHARE = 0.25
 
 
 def _value(instance: Instance, starts: np.ndarray) -> float:
@@ -62,7 +64,7 @@ def _links(instance: Instance):
     return preds, succs
 
 
-def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=None):
+def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=None, displaced=None):
     """Runs CP-SAT may re-decide in ``[lo, hi)``: their indices, earliest and latest starts,
     which of them must stay in the schedule, and the capacity ``(R, B)`` the other runs leave.
 
@@ -71,11 +73,16 @@ def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=No
     need is short of them everywhere in it, even with the window's runs gone: the most
     value-dense first, a run's density counted at ``_GIVE_WAY`` to the power of the windows it
     has already failed to enter (``failed``), at most ``quota[i]`` of partner ``i`` if given,
-    each with its left-out predecessors (:func:`_left_out_chain`). Returns also the runs that
-    joined.
+    each with its left-out predecessors (:func:`_left_out_chain`). Runs marked ``displaced``
+    (bool per run; re-planning: planned to start in the window, now elsewhere or left out)
+    come first: placed ones join if nothing placed depends on them, left-out ones ahead of
+    the others. Returns also the runs that joined.
     """
     preds, succs = links
     free = (starts >= lo) & (starts < hi)
+    ahead = np.zeros(instance.n_jobs, dtype=bool) if displaced is None else displaced
+    for j in np.flatnonzero(ahead & (starts >= 0) & ~free):
+        free[j] = all(starts[q] < 0 for q, _ in succs[j])
     left = instance.capacity - resource_use(instance, starts, np.flatnonzero((starts >= 0) & ~free))
     reach = min(instance.n_buckets, hi + int(instance.duration.max()))
     room = left[:, lo:reach].max(axis=1)
@@ -83,7 +90,7 @@ def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=No
     candidate = (starts < 0) & fits & np.any(instance.start_ok[:, lo:hi], axis=1)
     left_out = np.flatnonzero(candidate)
     rank = density[left_out] * _GIVE_WAY ** failed[left_out]
-    left_out = left_out[np.argsort(-rank, kind="stable")]
+    left_out = left_out[np.lexsort((-rank, ~ahead[left_out]))]
     joined = np.zeros(len(instance.partner_ids), dtype=np.int64)
     for j in left_out:
         if joined.sum() >= extra:
@@ -171,6 +178,9 @@ def improve_by_windows(
     sweeps: int | None = None,
     prices: np.ndarray | None = None,
     progress: Callable[[float, float], None] | None = None,
+    first_bucket: int = 0,
+    planned: np.ndarray | None = None,
+    disruption_weight: float | None = None,
 ) -> np.ndarray:
     """Improve a feasible schedule (``starts``, ``-1``: left out) window by window.
 
@@ -187,12 +197,20 @@ def improve_by_windows(
     the knapsack prices; with the penalty, from each partner in proportion to its entitlement)
     join each window.
     ``progress(elapsed_s, value)`` is called after every window that gained.
+
+    Re-planning: windows start at ``first_bucket`` (runs that start before it are never
+    re-decided), and ``planned`` (per run, ``-1``: none) are the starts of the plan in force:
+    moving or dropping one costs ``disruption_weight`` value points, or with ``None`` more than
+    any value (a window gains by moving fewer runs first, then by value). A planned run that
+    is elsewhere or left out joins, first, the windows its planned start lies in.
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
     _refuse_band(cfg)
     cfg = cfg.model_copy(update={"energy_cuts": False})  # cuts cost more than they help here
     starts = np.asarray(starts, dtype=np.int64).copy()
+    if planned is not None:
+        planned = np.asarray(planned, dtype=np.int64)
     density = value_density(instance, prices)
     links = _links(instance)
     failed = np.zeros(instance.n_jobs, dtype=np.int64)
@@ -200,10 +218,14 @@ def improve_by_windows(
     if cfg.fairness == "penalty":  # left-out runs join in proportion to entitlements
         entitlement = np.nan_to_num(instance.entitlement, nan=1.0)
         quota = np.ceil(extra_runs * entitlement).astype(np.int64)
-    current = _objective(instance, starts, cfg)
+
+    def score(candidate: np.ndarray) -> tuple[float, float]:
+        return _score(instance, candidate, cfg, planned, disruption_weight)
+
+    current = score(starts)
     width = max(1, round(window_days * 24.0 / instance.bucket_hours))
     step = max(1, width // 2)
-    positions = range(0, instance.n_buckets, step)
+    positions = range(first_bucket, instance.n_buckets, step)
     gained, sweep = True, 0
     while gained and sweep != sweeps and time.perf_counter() - began < time_limit_s:
         gained, sweep = False, sweep + 1
@@ -217,8 +239,11 @@ def improve_by_windows(
                 update={"time_limit_s": min(cfg.time_limit_s, left_s / (len(positions) - k))}
             )
             hi = min(instance.n_buckets, lo + width)
+            displaced = None
+            if planned is not None:
+                displaced = (planned >= lo) & (planned < hi) & (starts != planned)
             runs, earliest, latest, required, left, joined = _free_runs(
-                instance, starts, lo, hi, density, links, extra_runs, failed, quota
+                instance, starts, lo, hi, density, links, extra_runs, failed, quota, displaced
             )
             if runs.size == 0:
                 continue
@@ -228,19 +253,109 @@ def improve_by_windows(
                 rest = starts.copy()
                 rest[runs] = -1
                 outside = partner_period_usage(instance, rest, cfg.fairness_period_days)
+            hint = starts[runs]
+            hint[(hint < lo) | (hint >= hi)] = -1  # displaced runs: left out, to start with
             result = CpSatScheduler(
-                sub, window_cfg, hint_starts=starts[runs], usage_offset=outside, required=required
+                sub,
+                window_cfg,
+                hint_starts=hint,
+                usage_offset=outside,
+                required=required,
+                planned_starts=None if planned is None else planned[runs],
+                disruption_weight=disruption_weight,
             ).solve()
             candidate = starts.copy()
             candidate[runs] = job_starts(sub, result)
             failed[joined[candidate[joined] < 0]] += 1
-            better = _objective(instance, candidate, cfg)
-            if better <= current + 1e-9:
+            better = score(candidate)
+            if not _gains(better, current):
                 continue
             starts, current, gained = candidate, better, True
             if progress is not None:
                 progress(time.perf_counter() - began, _value(instance, starts))
     return starts
+
+
+def replan_by_windows(
+    instance: Instance,
+    previous: Schedule,
+    now_bucket: int,
+    config: SchedulerConfig | None = None,
+    *,
+    disruption_weight: float | None = None,
+    window_days: float = 30.0,
+    sweeps: int | None = None,
+    progress: Callable[[float, float], None] | None = None,
+) -> Schedule:
+    """Re-plan window by window: :func:`moonbase.science.cpsat.replan` for campaigns too large
+    for one model.
+
+    The same rules: runs of ``previous`` that started before ``now_bucket`` stay (those under
+    way go on where a failure lowered the capacity, and ``Schedule.overruns`` says where),
+    nothing new starts before ``now_bucket``, and each window minimises the planned runs that
+    move or are dropped first, then maximises the value (or, with ``disruption_weight``, each
+    move costs that many value points). The search starts from the most planned runs that
+    can stay where they are (:func:`moonbase.science.cpsat.keep_most`, a quarter of
+    ``config.time_limit_s``), with left-out runs added where they fit (price-guided greedy),
+    and slides windows from ``now_bucket`` on (:func:`improve_by_windows`; the rest of the
+    time, shared as in :func:`schedule_rolling`). ``Schedule.moved`` counts the planned runs
+    that moved or were dropped, ``Schedule.fewest_moved`` is the bound from ``keep_most``: no
+    re-plan moves fewer.
+    """
+    began = time.perf_counter()
+    cfg = config or SchedulerConfig()
+    _refuse_band(cfg)
+    previous_starts = job_starts(instance, previous)
+    capacity, overruns = capacity_with_runs_under_way(instance, previous_starts, now_bucket)
+    later = np.arange(instance.n_buckets)[None, :] >= now_bucket
+    raised = replace(instance, capacity=capacity, start_ok=instance.start_ok & later)
+    keep_cfg = cfg.model_copy(update={"time_limit_s": cfg.time_limit_s * _KEEP_SHARE})
+    kept, fewest = keep_most(instance, previous_starts, now_bucket, capacity, keep_cfg)
+    residual = capacity - resource_use(instance, kept, np.flatnonzero(kept >= 0))
+    starts = fill_priced(raised, kept, residual)
+    planned = np.where(previous_starts >= now_bucket, previous_starts, -1)
+    if progress is not None:
+        progress(time.perf_counter() - began, _value(instance, starts))
+    offset = time.perf_counter() - began
+    starts = improve_by_windows(
+        raised,
+        starts,
+        _window_config(cfg),
+        window_days=window_days,
+        time_limit_s=max(0.0, cfg.time_limit_s - offset),
+        sweeps=sweeps,
+        progress=None if progress is None else _shifted(progress, offset),
+        first_bucket=now_bucket,
+        planned=planned,
+        disruption_weight=disruption_weight,
+    )
+    moved = int(np.sum((planned >= 0) & (starts != planned)))
+    return schedule_from_starts(
+        instance,
+        starts,
+        solver=f"cpsat-rolling re-plan ({window_days:g} d windows)",
+        status="FEASIBLE",
+        wall_s=time.perf_counter() - began,
+        moved=moved,
+        fewest_moved=fewest,
+        overruns=overruns,
+    )
+
+
+def _score(instance, starts, config, planned, disruption_weight) -> tuple[float, float]:
+    """What a window must raise: (minus the moved planned runs, when every move costs more
+    than any value; else 0) and the value less the fairness penalty and the moves' cost."""
+    objective = _objective(instance, starts, config)
+    if planned is None:
+        return 0.0, objective
+    moved = float(np.sum((planned >= 0) & (starts != planned)))
+    if disruption_weight is None:
+        return -moved, objective
+    return 0.0, objective - disruption_weight * moved
+
+
+def _gains(new: tuple[float, float], old: tuple[float, float]) -> bool:
+    return new[0] > old[0] or (new[0] == old[0] and new[1] > old[1] + 1e-9)
 
 
 def _refuse_band(config: SchedulerConfig) -> None:
@@ -284,28 +399,19 @@ def schedule_rolling(
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
-    window_s = cfg.time_limit_s / 20.0
-    if cfg.work_limit is None:  # with a work limit, that limits each window instead
-        window_s = min(3.0, window_s)
-    window_cfg = cfg.model_copy(update={"time_limit_s": window_s})
     _refuse_band(cfg)
     starts = first_schedule(instance, cfg)
-    remaining = max(0.0, cfg.time_limit_s - (time.perf_counter() - began))
     if progress is not None:
         progress(time.perf_counter() - began, _value(instance, starts))
     offset = time.perf_counter() - began
-
-    def shifted(elapsed_s: float, value: float) -> None:
-        progress(offset + elapsed_s, value)
-
     starts = improve_by_windows(
         instance,
         starts,
-        window_cfg,
+        _window_config(cfg),
         window_days=window_days,
-        time_limit_s=remaining,
+        time_limit_s=max(0.0, cfg.time_limit_s - offset),
         sweeps=sweeps,
-        progress=None if progress is None else shifted,
+        progress=None if progress is None else _shifted(progress, offset),
     )
     return schedule_from_starts(
         instance,
@@ -314,3 +420,21 @@ def schedule_rolling(
         status="FEASIBLE",
         wall_s=time.perf_counter() - began,
     )
+
+
+def _window_config(config: SchedulerConfig) -> SchedulerConfig:
+    """Each window's config: a twentieth of the budget, at most 3 s unless a work limit bounds
+    each window instead (see :func:`schedule_rolling`)."""
+    window_s = config.time_limit_s / 20.0
+    if config.work_limit is None:
+        window_s = min(3.0, window_s)
+    return config.model_copy(update={"time_limit_s": window_s})
+
+
+def _shifted(progress: Callable[[float, float], None], offset_s: float):
+    """``progress`` with elapsed times counted ``offset_s`` earlier."""
+
+    def shifted(elapsed_s: float, value: float) -> None:
+        progress(offset_s + elapsed_s, value)
+
+    return shifted

@@ -80,6 +80,7 @@ class Schedule(BaseModel):
     objective_bound: float | None = None
     wall_s: float = 0.0
     moved: int | None = None  # re-planning: previously planned runs that moved or were dropped
+    fewest_moved: int | None = None  # re-planning: no re-plan moves fewer (where computed)
     # re-planning: where runs under way at the re-planning time use more than the new capacity
     overruns: list[str] = Field(default_factory=list)
     rejections: list[Rejection] = Field(default_factory=list)
