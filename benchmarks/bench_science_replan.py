@@ -31,7 +31,7 @@ import time
 import numpy as np
 
 from moonbase.science.checker import check_schedule
-from moonbase.science.cpsat import _kept_and_filled, capacity_with_runs_under_way, replan
+from moonbase.science.cpsat import kept_and_filled_starts, replan
 from moonbase.science.instance import build_instance
 from moonbase.science.priced import better_greedy_starts
 from moonbase.science.rolling import replan_by_windows
@@ -91,10 +91,9 @@ def main(argv=None) -> int:
     )
 
     began = time.perf_counter()
-    capacity, _ = capacity_with_runs_under_way(new, previous, now)
     filled = schedule_from_starts(
         new,
-        _kept_and_filled(new, previous, now, capacity),
+        kept_and_filled_starts(new, plan, now),
         solver="kept, filled",
         status="",
         wall_s=time.perf_counter() - began,

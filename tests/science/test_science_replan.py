@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 from moonbase.science.checker import check_schedule
-from moonbase.science.cpsat import kept_starts, replan, schedule_cpsat
+from moonbase.science.cpsat import kept_and_filled_starts, kept_starts, replan, schedule_cpsat
 from moonbase.science.instance import build_instance
 from moonbase.science.rolling import replan_by_windows
 from moonbase.science.solution import Assignment, Schedule, SchedulerConfig
@@ -166,6 +166,13 @@ def test_when_cpsat_finds_nothing_the_kept_runs_come_back_filled(
     new = replan(build_instance(failed), first, now_bucket=2, config=CONFIG)
     assert new.status == "UNKNOWN" and "found no solution" in new.solver
     assert _runs(new) == {("a", 0): 1, ("c", 0): 5, ("e", 0): 3}
+    instance = build_instance(failed)
+    fallback = kept_and_filled_starts(instance, first, 2)
+    assert {instance.job_id(j) for j in range(instance.n_jobs) if fallback[j] >= 0} == {
+        "a#0",
+        "c#0",
+        "e#0",
+    }
     assert new.moved == 1 and len(new.overruns) == 1
     assert check_schedule(failed, new) == ["power_w: bucket 2 uses 500, capacity 450"]
 

@@ -21,7 +21,7 @@ from moonbase.science.models import (
     SchedulingProblem,
     StationResources,
 )
-from moonbase.science.rolling import schedule_rolling
+from moonbase.science.rolling import replan_by_windows, schedule_rolling
 from moonbase.science.shares import (
     ISS_US_SEGMENT_SHARES,
     preset_partners,
@@ -54,6 +54,7 @@ __all__ = [
     "delivered_shares",
     "preset_partners",
     "replan",
+    "replan_by_windows",
     "schedule_cpsat",
     "schedule_greedy",
     "schedule_rolling",

@@ -40,6 +40,7 @@ __all__ = [
     "CpSatScheduler",
     "capacity_with_runs_under_way",
     "keep_most",
+    "kept_and_filled_starts",
     "kept_starts",
     "replan",
     "schedule_cpsat",
@@ -465,6 +466,15 @@ def kept_starts(instance: Instance, previous: Schedule, now_bucket: int) -> np.n
     starts = job_starts(instance, previous)
     capacity, _ = capacity_with_runs_under_way(instance, starts, now_bucket)
     return _kept(instance, starts, now_bucket, capacity)
+
+
+def kept_and_filled_starts(instance: Instance, previous: Schedule, now_bucket: int) -> np.ndarray:
+    """:func:`kept_starts`, with the runs it leaves out added from ``now_bucket`` on where they
+    fit (price-guided greedy; the kept runs stay): where :func:`replan` starts, and what it
+    returns if CP-SAT finds nothing in time."""
+    starts = job_starts(instance, previous)
+    capacity, _ = capacity_with_runs_under_way(instance, starts, now_bucket)
+    return _kept_and_filled(instance, starts, now_bucket, capacity)
 
 
 def _kept_and_filled(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.ndarray:
