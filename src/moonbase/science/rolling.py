@@ -314,17 +314,14 @@ def replan_by_windows(
     residual = capacity - resource_use(instance, kept, np.flatnonzero(kept >= 0))
     starts = fill_priced(raised, kept, residual)
     planned = np.where(previous_starts >= now_bucket, previous_starts, -1)
-    if progress is not None:
-        progress(time.perf_counter() - began, _value(instance, starts))
-    offset = time.perf_counter() - began
-    starts = improve_by_windows(
+    starts = _search(
         raised,
         starts,
-        _window_config(cfg),
+        cfg,
+        began,
         window_days=window_days,
-        time_limit_s=max(0.0, cfg.time_limit_s - offset),
         sweeps=sweeps,
-        progress=None if progress is None else _shifted(progress, offset),
+        progress=progress,
         first_bucket=now_bucket,
         planned=planned,
         disruption_weight=disruption_weight,
@@ -401,17 +398,8 @@ def schedule_rolling(
     cfg = config or SchedulerConfig()
     _refuse_band(cfg)
     starts = first_schedule(instance, cfg)
-    if progress is not None:
-        progress(time.perf_counter() - began, _value(instance, starts))
-    offset = time.perf_counter() - began
-    starts = improve_by_windows(
-        instance,
-        starts,
-        _window_config(cfg),
-        window_days=window_days,
-        time_limit_s=max(0.0, cfg.time_limit_s - offset),
-        sweeps=sweeps,
-        progress=None if progress is None else _shifted(progress, offset),
+    starts = _search(
+        instance, starts, cfg, began, window_days=window_days, sweeps=sweeps, progress=progress
     )
     return schedule_from_starts(
         instance,
@@ -422,19 +410,29 @@ def schedule_rolling(
     )
 
 
-def _window_config(config: SchedulerConfig) -> SchedulerConfig:
-    """Each window's config: a twentieth of the budget, at most 3 s unless a work limit bounds
-    each window instead (see :func:`schedule_rolling`)."""
+def _search(instance, starts, config, began, *, window_days, sweeps, progress, **replanning):
+    """:func:`improve_by_windows` from ``starts`` for what is left of ``config.time_limit_s``
+    since ``began`` (``perf_counter``), each window with a twentieth of the budget, at most 3 s
+    unless a work limit bounds each window instead (see :func:`schedule_rolling`);
+    ``progress`` sees the start and counts elapsed time from ``began``."""
     window_s = config.time_limit_s / 20.0
     if config.work_limit is None:
         window_s = min(3.0, window_s)
-    return config.model_copy(update={"time_limit_s": window_s})
+    shifted = None
+    if progress is not None:
+        progress(time.perf_counter() - began, _value(instance, starts))
+        offset_s = time.perf_counter() - began
 
+        def shifted(elapsed_s: float, value: float) -> None:
+            progress(offset_s + elapsed_s, value)
 
-def _shifted(progress: Callable[[float, float], None], offset_s: float):
-    """``progress`` with elapsed times counted ``offset_s`` earlier."""
-
-    def shifted(elapsed_s: float, value: float) -> None:
-        progress(offset_s + elapsed_s, value)
-
-    return shifted
+    return improve_by_windows(
+        instance,
+        starts,
+        config.model_copy(update={"time_limit_s": window_s}),
+        window_days=window_days,
+        time_limit_s=max(0.0, config.time_limit_s - (time.perf_counter() - began)),
+        sweeps=sweeps,
+        progress=shifted,
+        **replanning,
+    )
