@@ -14,6 +14,10 @@ Model (one concept per ``_add_*`` method):
   go on where a failure lowered the capacity under them, and nothing else is placed there),
   starts from what of the old plan still fits, and minimises first the number of previously
   planned runs that move or are dropped.
+
+:func:`keep_most` answers the first half of that on its own (the most planned runs that can
+stay, a small model even at years), for the window-by-window re-plan of
+:mod:`moonbase.science.rolling`.
 """
 
 from __future__ import annotations
