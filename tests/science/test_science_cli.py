@@ -231,3 +231,26 @@ def test_replan_after_a_failure_while_a_run_is_under_way(
     assert main([*args, "--now", "2031-02-01T00:00:00Z"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("moonbase: error: --now: ") and "outside the campaign" in err
+
+
+def test_replan_holds_back_a_rejected_run_under_way(tmp_path, capsys, make_problem, make_request):
+    from moonbase.science.instance import build_instance
+    from moonbase.science.solution import Schedule, schedule_from_starts
+
+    # x (600 W, days 1-3) is under way on day 2; its partner is unknown in the new problem.
+    x = make_request("x", power_w=600, duration_h=72.0)
+    y = make_request("y", partner="B", power_w=600)
+    plan = schedule_from_starts(
+        build_instance(make_problem([x], 6)), np.array([1]), solver="plan", status="", wall_s=0.0
+    )
+    changed = make_problem([x.model_copy(update={"partner": "Z"}), y], 6)
+    plan_file, changed_file = tmp_path / "plan.json", tmp_path / "changed.json"
+    plan_file.write_text(plan.model_dump_json())
+    changed_file.write_text(changed.model_dump_json())
+    out_file = tmp_path / "new.json"
+    args = ["science", "replan", str(changed_file), "--schedule", str(plan_file), "--workers", "1"]
+    assert main([*args, "--now", "2031-01-03T00:00:00Z", "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert "x#0" in out and "held back" in out
+    new = Schedule.model_validate_json(out_file.read_text())
+    assert [(a.request_id, a.start_bucket) for a in new.assignments] == [("y", 4)]

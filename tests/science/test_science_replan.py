@@ -261,3 +261,32 @@ def test_window_replan_weighs_moves_against_value(make_problem, make_request):
         assert check_schedule(problem, new) == []
         assert _runs(new) == runs, weight
         assert new.moved == (("low", 0) not in runs)
+
+
+def test_a_run_under_way_that_the_new_problem_rejects_keeps_its_resources(
+    make_problem, make_request
+):
+    # x (600 W, days 1-3) is under way on day 2, but in the new problem its partner is unknown,
+    # so the request is rejected and x cannot be in the new schedule. It still runs to the end
+    # of day 3, so the new request y (600 W, 1 day; the station has 1000 W) must wait for day 4.
+    x = make_request("x", power_w=600, duration_h=72.0)
+    y = make_request("y", partner="B", power_w=600)
+    first = _previous(make_problem([x], 6), {"x": 1})
+    changed = make_problem([x.model_copy(update={"partner": "Z"}), y], 6)
+    instance = build_instance(changed)
+    assert [r.request_id for r in instance.rejections] == ["x"]
+    for new in (
+        replan(instance, first, 2, CONFIG),
+        replan_by_windows(instance, first, 2, WINDOW_CONFIG, **WINDOWS),
+    ):
+        assert _runs(new) == {("y", 0): 4}, new.solver
+        assert new.overruns == []
+    # With 500 W from day 2 on, x overruns days 2 and 3, and nothing else runs there: y, now of
+    # 400 W, still waits for day 4.
+    smaller = y.model_copy(update={"power_w": 400.0})
+    failed = make_problem(
+        [x.model_copy(update={"partner": "Z"}), smaller], 6, power_w=[1000.0] * 2 + [500.0] * 4
+    )
+    new = replan(build_instance(failed), first, 2, CONFIG)
+    assert len(new.overruns) == 2 and all("x#0" in line for line in new.overruns)
+    assert _runs(new) == {("y", 0): 4}

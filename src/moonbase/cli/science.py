@@ -391,11 +391,22 @@ def _runs_not_held(instance, previous, now_bucket: int) -> list[tuple[str, int, 
         for q, k in zip(instance.job_request, instance.job_repeat, strict=True)
     }
     reasons = {r.request_id: r.reason for r in instance.rejections}
+    in_problem = {request.id for request in instance.problem.requests}
+
+    def state(a) -> str:
+        if a.start_bucket >= now_bucket:
+            return "planned"
+        if a.start_bucket + a.duration_buckets <= now_bucket:
+            return "done"
+        if a.request_id in in_problem:
+            return "under way (its use to its end is held back)"
+        return "under way (request gone: its use is not known)"
+
     return [
         (
             f"{a.request_id}#{a.repeat}",
             a.start_bucket,
-            "planned" if a.start_bucket >= now_bucket else "done or under way",
+            state(a),
             reasons.get(a.request_id, "not in the problem")
             if (a.request_id, 0) not in known
             else "repeat no longer requested",

@@ -29,7 +29,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from moonbase.science.greedy import greedy_starts
-from moonbase.science.instance import RESOURCE_SCALE, Instance
+from moonbase.science.instance import RESOURCE_SCALE, Instance, per_bucket_demand
 from moonbase.science.priced import better_greedy_starts, fill_priced
 from moonbase.science.solution import (
     Schedule,
@@ -149,9 +149,9 @@ class CpSatScheduler:
     def _allow_runs_under_way(self) -> None:
         """Runs under way at ``now_bucket`` go on even where the new capacity is lower (see
         :func:`capacity_with_runs_under_way`)."""
-        if self.fixed:
+        if self.previous is not None:
             self.capacity, self.overruns = capacity_with_runs_under_way(
-                self.instance, self.previous_starts, self.now_bucket
+                self.instance, self.previous, self.now_bucket
             )
 
     def _add_resources(self) -> None:
@@ -428,20 +428,27 @@ def schedule_cpsat(instance: Instance, config: SchedulerConfig | None = None) ->
 
 
 def capacity_with_runs_under_way(
-    instance: Instance, previous_starts: np.ndarray, now_bucket: int
+    instance: Instance, previous: Schedule, now_bucket: int
 ) -> tuple[np.ndarray, list[str]]:
-    """The capacity ``(R, B)`` raised to the use of the runs under way at ``now_bucket`` (those of
-    ``previous_starts`` that started before it), and a line for each bucket where they overrun
+    """The capacity ``(R, B)`` left for a re-plan of ``previous`` from ``now_bucket`` on, with
+    the runs under way at ``now_bucket`` going on, and a line for each bucket where they overrun
     the new capacity (a failure while they run).
 
-    A re-plan lets those runs go on, and since they fill the raised capacity exactly, nothing
-    else is placed in those buckets.
+    Runs under way that the new problem still holds stay in the schedule: the capacity is raised
+    to their use where they overrun, so that, filling it exactly, they leave nothing to others
+    there. Runs under way that the new problem rejects cannot be in the new schedule, but they
+    still run to their end: their use (from the request as it is now, from ``now_bucket`` to the
+    end the old schedule gave them) is held back from the capacity. A run of a request no longer
+    in the problem at all has no known use and is not held back.
     """
     inst = instance
+    previous_starts = job_starts(inst, previous)
     under_way = np.flatnonzero((previous_starts >= 0) & (previous_starts < now_bucket))
     use = resource_use(inst, previous_starts, under_way)
+    held_back, others = _use_of_runs_not_held(inst, previous, now_bucket)
+    left = inst.capacity - held_back
     overruns = []
-    for r, b in zip(*np.nonzero(use > inst.capacity), strict=True):
+    for r, b in zip(*np.nonzero(use > left), strict=True):
         name = inst.resource_names[r]
         scale = RESOURCE_SCALE[name]
         runs = [
@@ -449,12 +456,40 @@ def capacity_with_runs_under_way(
             for j in under_way
             if previous_starts[j] <= b < previous_starts[j] + inst.duration[j]
             and inst.demand[j, r] > 0
-        ]
+        ] + [run for run, lo, hi, need in others if lo <= b < hi and need[r] > 0]
         overruns.append(
-            f"{name}: bucket {b} needs {use[r, b] / scale:g} for run(s) under way "
-            f"{', '.join(runs)}; the new capacity is {inst.capacity[r, b] / scale:g}"
+            f"{name}: bucket {b} needs {(use[r, b] + held_back[r, b]) / scale:g} for run(s) "
+            f"under way {', '.join(runs)}; the new capacity is {inst.capacity[r, b] / scale:g}"
         )
-    return np.maximum(inst.capacity, use), overruns
+    return np.maximum(left, use), overruns
+
+
+def _use_of_runs_not_held(instance: Instance, previous: Schedule, now_bucket: int):
+    """Use ``(R, B)``, from ``now_bucket`` to their end, of the runs of ``previous`` under way at
+    ``now_bucket`` that the new problem does not hold though their request is still in it
+    (rejected, or the repeat no longer asked for); and those runs as ``(run, now_bucket, end
+    bucket, demand (R,))``."""
+    held = {
+        (instance.requests[q].id, int(k))
+        for q, k in zip(instance.job_request, instance.job_repeat, strict=True)
+    }
+    requests = {}
+    for request in instance.problem.requests:
+        requests.setdefault(request.id, request)  # a later duplicate id is rejected
+    use = np.zeros_like(instance.capacity)
+    runs = []
+    for a in previous.assignments:
+        end = min(a.start_bucket + a.duration_buckets, instance.n_buckets)
+        request = requests.get(a.request_id)
+        if (a.request_id, a.repeat) in held or request is None:
+            continue
+        if not a.start_bucket < now_bucket < end:
+            continue
+        demand = per_bucket_demand(request, instance.bucket_hours)
+        need = np.array([demand[name] for name in instance.resource_names], dtype=np.int64)
+        use[:, now_bucket:end] += need[:, None]  # what is left of it
+        runs.append((f"{a.request_id}#{a.repeat}", now_bucket, end, need))
+    return use, runs
 
 
 def kept_starts(instance: Instance, previous: Schedule, now_bucket: int) -> np.ndarray:
@@ -468,7 +503,7 @@ def kept_starts(instance: Instance, previous: Schedule, now_bucket: int) -> np.n
     :func:`capacity_with_runs_under_way`); :func:`replan` starts from it.
     """
     starts = job_starts(instance, previous)
-    capacity, _ = capacity_with_runs_under_way(instance, starts, now_bucket)
+    capacity, _ = capacity_with_runs_under_way(instance, previous, now_bucket)
     return _kept(instance, starts, now_bucket, capacity)
 
 
@@ -477,7 +512,7 @@ def kept_and_filled_starts(instance: Instance, previous: Schedule, now_bucket: i
     fit (price-guided greedy; the kept runs stay): where :func:`replan` starts, and what it
     returns if CP-SAT finds nothing in time."""
     starts = job_starts(instance, previous)
-    capacity, _ = capacity_with_runs_under_way(instance, starts, now_bucket)
+    capacity, _ = capacity_with_runs_under_way(instance, previous, now_bucket)
     return _kept_and_filled(instance, starts, now_bucket, capacity)
 
 

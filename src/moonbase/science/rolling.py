@@ -306,7 +306,7 @@ def replan_by_windows(
     cfg = config or SchedulerConfig()
     _refuse_band(cfg)
     previous_starts = job_starts(instance, previous)
-    capacity, overruns = capacity_with_runs_under_way(instance, previous_starts, now_bucket)
+    capacity, overruns = capacity_with_runs_under_way(instance, previous, now_bucket)
     later = np.arange(instance.n_buckets)[None, :] >= now_bucket
     raised = replace(instance, capacity=capacity, start_ok=instance.start_ok & later)
     keep_cfg = cfg.model_copy(update={"time_limit_s": cfg.time_limit_s * _KEEP_SHARE})
