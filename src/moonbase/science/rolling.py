@@ -14,6 +14,10 @@ touches, counting what the rest of the schedule delivers there. CP-SAT starts ea
 the current schedule, and a window's result is kept only if it raises the objective (value,
 less the penalty); sweeps repeat while time is left and a sweep still gains.
 
+Re-planning (:func:`replan_by_windows`) runs the same search from the re-planning time on,
+starting from the most planned runs that can stay where they are, and each window counts the
+planned runs it moves or drops before the value (or at a price per move).
+
 The result is a heuristic without a global bound of its own: compare it with the knapsack bound
 (:mod:`moonbase.science.bounds`), which on the synthetic campaigns equals the bound of the
 time-indexed linear relaxation.
