@@ -226,8 +226,16 @@ def test_replan_after_a_failure_while_a_run_is_under_way(
     assert "window" in again.solver
     assert again.assignments == new.assignments and again.moved == 1
 
+    penalty = ["--fairness", "penalty", "--fairness-weight", "0.001"]
+    assert main([*args, *now, *rolling, *penalty, "--out", str(out_file)]) == 0
+    fair = Schedule.model_validate_json(out_file.read_text())
+    assert check_schedule(failed, fair) == ["power_w: bucket 2 uses 500, capacity 450"]
+    assert fair.moved == 1
+
     assert main([*args, *now, "--solver", "greedy"]) == 2
     assert "--solver" in capsys.readouterr().err
+    assert main([*args, *now, *rolling, "--fairness", "band"]) == 2
+    assert "--fairness" in capsys.readouterr().err
     assert main([*args, "--now", "2031-02-01T00:00:00Z"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("moonbase: error: --now: ") and "outside the campaign" in err

@@ -140,12 +140,7 @@ def schedule(
 
     _choice(solver, _SOLVERS, "--solver")
     _choice(fairness, _FAIRNESS, "--fairness")
-    if solver == "rolling" and fairness == "band":
-        raise InputError(
-            "the window search keeps fairness as a penalty, not a band",
-            field="--fairness",
-            hint="use --fairness penalty with --solver rolling, or --solver cpsat for a band",
-        )
+    _refuse_rolling_band(solver, fairness)
     if (problem_file is None) == (demo is None):
         raise InputError(
             "give a problem file or --demo N, not both",
@@ -236,6 +231,10 @@ def replan(
         help="cpsat (one model) or rolling (window by window, for campaigns of years).",
     ),
     window_days: float = typer.Option(30.0, "--window-days", help="Window of --solver rolling."),
+    fairness: str = typer.Option("none", "--fairness", help="none, band or penalty."),
+    tolerance: float = typer.Option(0.02, "--tolerance", help="Share band half-width (band)."),
+    fairness_weight: float = typer.Option(1.0, "--fairness-weight", help="Penalty weight."),
+    period_days: float = typer.Option(365.25, "--period-days", help="Fairness period."),
     time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="CP-SAT time limit."),
     workers: int = typer.Option(2, "--workers", help="CP-SAT search workers (threads)."),
     work_limit: float | None = typer.Option(
@@ -259,6 +258,8 @@ def replan(
     from moonbase.science.solution import Schedule, job_starts
 
     _choice(solver, ("cpsat", "rolling"), "--solver")
+    _choice(fairness, _FAIRNESS, "--fairness")
+    _refuse_rolling_band(solver, fairness)
     problem = read_model(problem_file, SchedulingProblem)
     previous = read_model(schedule_file, Schedule)
     if disruption_weight is not None and disruption_weight < 0:
@@ -268,7 +269,14 @@ def replan(
     if sweeps is not None and sweeps < 1:
         raise InputError("must be at least 1", field="--sweeps")
     config = _scheduler_config(
-        time_limit_s=time_limit_s, workers=workers, work_limit=work_limit, seed=seed
+        time_limit_s=time_limit_s,
+        fairness=fairness,
+        fairness_tolerance=tolerance,
+        fairness_weight=fairness_weight,
+        fairness_period_days=period_days,
+        workers=workers,
+        work_limit=work_limit,
+        seed=seed,
     )
     now_bucket = _bucket_of(problem.resources, now)
     instance = build_instance(problem)
@@ -335,9 +343,12 @@ def replan(
     for overrun in result.overruns:
         console.print(f"[yellow]overrun: {overrun}[/]")
     if "found no solution" in result.solver:
+        why = "CP-SAT found no re-plan in time"
+        if result.status == "INFEASIBLE":
+            why = "no re-plan meets every rule (a fairness band, with the work already done?)"
         console.print(
-            "[yellow]CP-SAT found no re-plan in time: this is what of the plan still fits, "
-            "with runs added where they fit; --solver rolling searches window by window[/]"
+            f"[yellow]{why}: this is what of the plan still fits, with runs added where they "
+            "fit; --solver rolling searches window by window[/]"
         )
     if out is not None:
         write_model(out, result)
@@ -349,6 +360,15 @@ def replan(
         sections = [science_section(instance, {"in force": previous, "re-planned": result})]
         write_report(report, "Science re-plan", sections)
         console.print(f"wrote {report}")
+
+
+def _refuse_rolling_band(solver: str, fairness: str) -> None:
+    if solver == "rolling" and fairness == "band":
+        raise InputError(
+            "the window search keeps fairness as a penalty, not a band",
+            field="--fairness",
+            hint="use --fairness penalty with --solver rolling, or --solver cpsat for a band",
+        )
 
 
 def _scheduler_config(**fields):
