@@ -406,10 +406,7 @@ def _bucket_of(resources, when: str) -> int:
 
 def _runs_not_held(instance, previous, now_bucket: int) -> list[tuple[str, int, str, str]]:
     """Runs of ``previous`` with no job in ``instance``: (run, start, state, reason)."""
-    known = {
-        (instance.requests[q].id, int(k))
-        for q, k in zip(instance.job_request, instance.job_repeat, strict=True)
-    }
+    known = instance.run_keys()
     reasons = {r.request_id: r.reason for r in instance.rejections}
     in_problem = {request.id for request in instance.problem.requests}
 

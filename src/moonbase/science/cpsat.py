@@ -43,6 +43,7 @@ from moonbase.science.solution import (
 __all__ = [
     "CpSatScheduler",
     "capacity_with_runs_under_way",
+    "fill_from",
     "keep_most",
     "kept_and_filled_starts",
     "kept_starts",
@@ -469,10 +470,7 @@ def _use_of_runs_not_held(instance: Instance, previous: Schedule, now_bucket: in
     ``now_bucket`` that the new problem does not hold though their request is still in it
     (rejected, or the repeat no longer asked for); and those runs as ``(run, now_bucket, end
     bucket, demand (R,))``."""
-    held = {
-        (instance.requests[q].id, int(k))
-        for q, k in zip(instance.job_request, instance.job_repeat, strict=True)
-    }
+    held = instance.run_keys()
     requests = {}
     for request in instance.problem.requests:
         requests.setdefault(request.id, request)  # a later duplicate id is rejected
@@ -518,7 +516,7 @@ def kept_and_filled_starts(instance: Instance, previous: Schedule, now_bucket: i
 
 def _kept_and_filled(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.ndarray:
     kept = _kept(instance, previous_starts, now_bucket, capacity)
-    return _filled(instance, kept, now_bucket, capacity)
+    return fill_from(instance, kept, now_bucket, capacity)
 
 
 def keep_most(
@@ -593,9 +591,7 @@ def _kept(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.
     started = (previous_starts >= 0) & (previous_starts < now_bucket)
     kept = np.where(started, previous_starts, -1)
     left = capacity - resource_use(instance, kept, np.flatnonzero(started))
-    preds: list[list[tuple[int, int]]] = [[] for _ in range(instance.n_jobs)]
-    for p, q, gap in instance.precedences:
-        preds[int(q)].append((int(p), int(gap)))
+    preds = instance.predecessors()
     later = np.flatnonzero(previous_starts >= now_bucket)
     for j in later[np.argsort(previous_starts[later], kind="stable")]:
         s, d = int(previous_starts[j]), int(instance.duration[j])
@@ -611,9 +607,11 @@ def _kept(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.
     return kept
 
 
-def _filled(instance: Instance, starts, now_bucket: int, capacity) -> np.ndarray:
-    """``starts`` with left-out runs added from ``now_bucket`` on where ``capacity`` has room
-    (price-guided greedy); the runs placed stay."""
+def fill_from(
+    instance: Instance, starts: np.ndarray, now_bucket: int, capacity: np.ndarray
+) -> np.ndarray:
+    """``starts`` with left-out runs added from ``now_bucket`` on where ``capacity`` ``(R, B)``
+    has room (price-guided greedy); the runs placed stay."""
     later = instance.start_ok & (np.arange(instance.n_buckets) >= now_bucket)[None, :]
     residual = capacity - resource_use(instance, starts, np.flatnonzero(starts >= 0))
     return fill_priced(replace(instance, start_ok=later), starts, residual)

@@ -79,9 +79,7 @@ def greedy_starts(instance: Instance, *, fair: bool = False) -> np.ndarray:
     n_jobs = instance.n_jobs
     residual = instance.capacity.copy()
     starts = np.full(n_jobs, -1, dtype=np.int64)
-    preds: list[list[tuple[int, int]]] = [[] for _ in range(n_jobs)]
-    for p, q, gap in instance.precedences:
-        preds[int(q)].append((int(p), int(gap)))
+    preds = instance.predecessors()
     order = _order(instance)
     entitled = np.isfinite(instance.entitlement)
     if not fair or not entitled.any():

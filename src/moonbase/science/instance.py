@@ -125,6 +125,20 @@ class Instance:
     def job_id(self, j: int) -> str:
         return f"{self.requests[self.job_request[j]].id}#{self.job_repeat[j]}"
 
+    def run_keys(self) -> set[tuple[str, int]]:
+        """``(request id, repeat)`` of every run: the runs of a schedule this instance holds."""
+        return {
+            (self.requests[q].id, int(k))
+            for q, k in zip(self.job_request, self.job_repeat, strict=True)
+        }
+
+    def predecessors(self) -> list[list[tuple[int, int]]]:
+        """Per run, its ``(predecessor run, minimum gap in buckets)`` pairs."""
+        preds: list[list[tuple[int, int]]] = [[] for _ in range(self.n_jobs)]
+        for p, q, gap in self.precedences:
+            preds[int(q)].append((int(p), int(gap)))
+        return preds
+
 
 def _reject(rejections, request, field_name, reason):
     rejections.append(Rejection(request_id=request.id, field=field_name, reason=reason))

@@ -118,9 +118,7 @@ def fill_priced(
     placed runs stay where they are."""
     density = value_density(instance, prices)
     order = np.lexsort((np.arange(instance.n_jobs), -instance.weight, -density))
-    preds: list[list[tuple[int, int]]] = [[] for _ in range(instance.n_jobs)]
-    for p, q, gap in instance.precedences:
-        preds[int(q)].append((int(p), int(gap)))
+    preds = instance.predecessors()
     starts = np.asarray(starts, dtype=np.int64).copy()
     placed = -1
     while placed != int((starts >= 0).sum()):

@@ -31,10 +31,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from moonbase.science.cpsat import CpSatScheduler, capacity_with_runs_under_way, keep_most
+from moonbase.science.cpsat import (
+    CpSatScheduler,
+    capacity_with_runs_under_way,
+    fill_from,
+    keep_most,
+)
 from moonbase.science.greedy import greedy_starts
 from moonbase.science.instance import Instance
-from moonbase.science.priced import better_greedy_starts, fill_priced, value_density
+from moonbase.science.priced import better_greedy_starts, value_density
 from moonbase.science.solution import (
     Schedule,
     SchedulerConfig,
@@ -60,12 +65,11 @@ def _value(instance: Instance, starts: np.ndarray) -> float:
 
 
 def _links(instance: Instance):
-    preds = [[] for _ in range(instance.n_jobs)]
+    """Per run, its ``(predecessor, gap)`` and its ``(successor, gap)`` pairs."""
     succs = [[] for _ in range(instance.n_jobs)]
     for p, q, gap in instance.precedences:
-        preds[int(q)].append((int(p), int(gap)))
         succs[int(p)].append((int(q), int(gap)))
-    return preds, succs
+    return instance.predecessors(), succs
 
 
 def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=None, displaced=None):
@@ -315,8 +319,7 @@ def replan_by_windows(
     raised = replace(instance, capacity=capacity, start_ok=instance.start_ok & later)
     keep_cfg = cfg.model_copy(update={"time_limit_s": cfg.time_limit_s * _KEEP_SHARE})
     kept, fewest = keep_most(instance, previous_starts, now_bucket, capacity, keep_cfg)
-    residual = capacity - resource_use(instance, kept, np.flatnonzero(kept >= 0))
-    starts = fill_priced(raised, kept, residual)
+    starts = fill_from(instance, kept, now_bucket, capacity)
     planned = np.where(previous_starts >= now_bucket, previous_starts, -1)
     starts = _search(
         raised,
