@@ -97,3 +97,53 @@ def test_scenario_entitlements_follow_landed_mass_and_element_windows_open_on_ar
     opened = with_element_windows(resources, scenario, {"ILRS-4": date(2035, 1, 1)})
     assert opened.windows["element:ILRS-4"] == [False, False, True, True]
     assert opened.windows["element:ILRS-5"] == [False] * 4  # not flown: never opens
+
+
+def test_resources_from_the_station_twin():
+    # Three days of a reactor-powered station with 4 crew; Earth is in view for the first 36 h.
+    from moonbase.science.adapters import resources_from_systems
+    from moonbase.systems import simulate_station
+    from moonbase.systems.drivers import Drivers
+
+    n = 72
+    earth = np.arange(n) < 36
+    drivers = Drivers(
+        pd.date_range("2036-03-01", periods=n, freq="h"),
+        np.ones(n),
+        np.full(n, 5.0),
+        np.zeros(n),
+        earth.astype(float),
+        crew=np.full(n, 4.0),
+    )
+    station = {
+        "components": [
+            {"type": "fission_reactor", "name": "fsp", "power_w": 40_000.0},
+            {
+                "type": "eclss",
+                "name": "eclss",
+                "initial_o2_kg": 200.0,
+                "initial_water_kg": 600.0,
+                "initial_food_kg": 100.0,
+            },
+            {
+                "type": "comms_terminal",
+                "name": "dte",
+                "power_w": 200.0,
+                "dte_rate_mbps": 100.0,
+                "buffer_gbit": 500.0,
+            },
+        ]
+    }
+    resources = resources_from_systems(simulate_station(station, drivers))
+    # 10 Gbit an hour while Earth is in view: 24 h, 12 h, none
+    assert resources.downlink_mbit == pytest.approx([240_000.0, 120_000.0, 0.0])
+    assert resources.windows["earth_in_view"] == [True, False, False]
+    assert resources.windows["earth_hidden"] == [False, False, True]
+    assert resources.crew_h == pytest.approx([16.0] * 3)  # 4 crew x 4 science hours
+    assert resources.data_buffer_gbit == 500.0  # the terminal's buffer
+    assert (
+        resources_from_systems(
+            simulate_station(station, drivers), data_buffer_gbit=0.0
+        ).data_buffer_gbit
+        == 0.0
+    )

@@ -7,9 +7,6 @@ the checker of :mod:`moonbase.science.checker` accepts, and takes the best weigh
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import numpy as np
 import pytest
 
@@ -19,50 +16,10 @@ from moonbase.science.greedy import schedule_greedy
 from moonbase.science.instance import build_instance
 from moonbase.science.priced import priced_starts
 from moonbase.science.rolling import improve_by_windows
-from moonbase.science.solution import Assignment, Schedule, SchedulerConfig, schedule_from_starts
+from moonbase.science.solution import SchedulerConfig, schedule_from_starts
 from moonbase.science.synthetic import synthetic_problem
 
 CONFIG = SchedulerConfig(time_limit_s=20.0, workers=1)
-
-
-def _schedule_of(problem, starts: dict[tuple[str, int], int]) -> Schedule:
-    requests = {q.id: q for q in problem.requests}
-    runs = []
-    for (rid, k), s in starts.items():
-        d = math.ceil(requests[rid].duration_h / problem.resources.bucket_hours)
-        runs.append(
-            Assignment(
-                request_id=rid,
-                repeat=k,
-                partner=requests[rid].partner,
-                start_bucket=s,
-                duration_buckets=d,
-                start_utc="",
-                end_utc="",
-            )
-        )
-    return Schedule(solver="manual", status="", assignments=runs, value=0.0)
-
-
-def _value(problem, schedule) -> float:
-    requests = {q.id: q for q in problem.requests}
-    return sum(
-        requests[a.request_id].value * requests[a.request_id].priority for a in schedule.assignments
-    )
-
-
-def brute_force(problem) -> tuple[float, int]:
-    """Best weighted value over all schedules the checker accepts, and how many were checked."""
-    runs = [(q.id, k) for q in problem.requests for k in range(q.repeats)]
-    n = problem.resources.n_buckets
-    best, count = 0.0, 0
-    for choice in itertools.product(range(-1, n), repeat=len(runs)):
-        starts = {run: s for run, s in zip(runs, choice, strict=True) if s >= 0}
-        schedule = _schedule_of(problem, starts)
-        count += 1
-        if not check_schedule(problem, schedule):
-            best = max(best, _value(problem, schedule))
-    return best, count
 
 
 def _random_problem(seed, make_problem, make_request):
@@ -92,7 +49,7 @@ def _random_problem(seed, make_problem, make_request):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_cpsat_matches_brute_force_optimum(seed, make_problem, make_request):
+def test_cpsat_matches_brute_force_optimum(seed, make_problem, make_request, brute_force):
     problem = _random_problem(seed, make_problem, make_request)
     instance = build_instance(problem)
     best, checked = brute_force(problem)
@@ -170,7 +127,7 @@ def test_precedence_and_repeats_alone(make_problem, make_request):
         assert check_schedule(problem, schedule) == []
 
 
-def test_checker_catches_each_violation(make_problem, make_request):
+def test_checker_catches_each_violation(make_problem, make_request, schedule_of):
     # A checker that cannot fail would be worthless: break each rule once.
     windows = {"w": [True, True, False, True]}
     problem = make_problem(
@@ -183,7 +140,7 @@ def test_checker_catches_each_violation(make_problem, make_request):
         windows=windows,
     )
     good = {("a", 0): 0, ("b", 0): 1, ("c", 0): 0, ("c", 1): 3}
-    assert check_schedule(problem, _schedule_of(problem, good)) == []
+    assert check_schedule(problem, schedule_of(problem, good)) == []
     cases = {
         "window": ({**good, ("a", 0): 2, ("b", 0): 3}, "window 'w' closed"),
         "power": ({**good, ("b", 0): 0, ("a", 0): 0}, "power_w: bucket 0"),
@@ -193,7 +150,7 @@ def test_checker_catches_each_violation(make_problem, make_request):
         "outside campaign": ({("c", 0): 3, ("c", 1): 4}, "leave the campaign"),
     }
     for name, (starts, expected) in cases.items():
-        problems = check_schedule(problem, _schedule_of(problem, starts))
+        problems = check_schedule(problem, schedule_of(problem, starts))
         assert any(expected in p for p in problems), (name, problems)
 
 
@@ -211,7 +168,7 @@ def test_synthetic_year_passes_checker_and_cpsat_beats_greedy():
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_bounds_are_above_the_optimum(seed, make_problem, make_request):
+def test_bounds_are_above_the_optimum(seed, make_problem, make_request, brute_force):
     # (windows, a bucket short of power, repeats with a gap and a dependency: the LP's rows)
     from moonbase.science.bounds import energy_knapsack_bound, lp_bound
 
@@ -270,7 +227,9 @@ def test_rolling_horizon_schedule_is_valid():
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_priced_greedy_is_feasible_and_below_brute_force(seed, make_problem, make_request):
+def test_priced_greedy_is_feasible_and_below_brute_force(
+    seed, make_problem, make_request, brute_force
+):
     problem = _random_problem(seed, make_problem, make_request)
     instance = build_instance(problem)
     best, _ = brute_force(problem)

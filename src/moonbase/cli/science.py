@@ -101,6 +101,9 @@ def schedule(
     ),
     demo_partners: int = typer.Option(5, "--demo-partners", help="Partners of --demo."),
     demo_days: int = typer.Option(365, "--demo-days", help="Campaign days of --demo."),
+    demo_buffer_gbit: float = typer.Option(
+        0.0, "--demo-buffer-gbit", help="Onboard data buffer of --demo (Gbit; 0: none)."
+    ),
     solver: str = typer.Option(
         "both", "--solver", help="cpsat, greedy, both, or rolling (CP-SAT window by window)."
     ),
@@ -150,7 +153,11 @@ def schedule(
     if demo is not None:
         if demo < 1 or demo_partners < 1 or demo_days < 1:
             raise InputError("must be positive", field="--demo/--demo-partners/--demo-days")
-        problem = synthetic_problem(demo, demo_partners, demo_days, seed=seed)
+        if not demo_buffer_gbit >= 0:
+            raise InputError("must be zero or more", field="--demo-buffer-gbit")
+        problem = synthetic_problem(
+            demo, demo_partners, demo_days, seed=seed, data_buffer_gbit=demo_buffer_gbit
+        )
     else:
         problem = read_model(problem_file, SchedulingProblem)
     config = _scheduler_config(

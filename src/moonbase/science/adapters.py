@@ -6,7 +6,8 @@
   sample of the bucket.
 * :func:`resources_from_systems` reads a systems-twin result: power left for science is the
   curtailed surplus (``curtailed_w``), crew hours are ``crew * science_h_per_crew_day / 24`` per
-  hour, the windows come from ``sun_fraction`` and ``earth_visible``.
+  hour, the windows come from ``sun_fraction`` and ``earth_visible``, the data buffer from the
+  comms terminals.
 * :func:`requests_from_scenario` turns scenario partners and experiments into science inputs.
 """
 
@@ -71,12 +72,17 @@ def resources_from_systems(
     downlink_mbit_per_h: float = 10_000.0,
     science_h_per_crew_day: float = 4.0,
     robot_h_per_day: float = 16.0,
+    data_buffer_gbit: float | None = None,
 ) -> StationResources:
     """Science resources from a ``moonbase.systems`` simulation result (see module docstring).
 
     The twin does not expose spare downlink capacity, so science downlink is
-    ``downlink_mbit_per_h`` while Earth is in view (a planning figure to replace).
+    ``downlink_mbit_per_h`` while Earth is in view (a planning figure to replace). Science data
+    wait for it in ``data_buffer_gbit`` of onboard storage: by default the buffers of the
+    station's comms terminals (a planning figure too: the twin's own data share them).
     """
+    if data_buffer_gbit is None:
+        data_buffer_gbit = sum(c.buffer_gbit for c in result.station.of_type("comms_terminal"))
     s = result.series
     step_h = (s.index[1] - s.index[0]).total_seconds() / 3600.0
     earth = s["earth_visible"].to_numpy(dtype=float) > 0.5
@@ -93,11 +99,12 @@ def resources_from_systems(
         },
         index=s.index,
     )
-    return resample_resources(
+    resources = resample_resources(
         frame,
         bucket_hours=bucket_hours,
         windows=("sunlit", "dark", "earth_in_view", "earth_hidden"),
     )
+    return resources.model_copy(update={"data_buffer_gbit": float(data_buffer_gbit)})
 
 
 _CATEGORY = {

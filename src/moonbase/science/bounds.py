@@ -4,7 +4,8 @@
 
 Relax everything except one resource's total energy: runs become divisible items of weight
 ``value * priority`` and size ``demand * duration`` (resource-buckets), the knapsack holds the
-campaign's total capacity; the fractional knapsack optimum (Dantzig's greedy by density) bounds
+campaign's total capacity (for the downlink with a data buffer, plus the buffer, which may
+still hold data at the end); the fractional knapsack optimum (Dantzig's greedy by density) bounds
 every schedule. The bound is the smallest over resources. It ignores windows, time and
 precedence, so it is loose where those bind; it needs no solver and scales to any size.
 
@@ -14,7 +15,8 @@ knapsack is filled) is that resource's price in the linear relaxation's dual:
 
 **Time-indexed linear relaxation** (:func:`lp_bound`; HiGHS through scipy). A variable
 ``x[j, s]`` in ``[0, 1]`` for every allowed start ``s`` of run ``j``; each run starts at most
-once; in every bucket each resource's use is within its capacity; a precedence ``p -> q`` with
+once; in every bucket each resource's use is within its capacity (with a data buffer, the
+downlink's in the buffer's level balance, a level variable per bucket); a precedence ``p -> q`` with
 gap ``g`` in its aggregated (strong) form: for every bucket ``t``, the fraction of ``q`` started
 by ``t`` is at most the fraction of ``p`` started by ``t - d_p - g``. It sees windows, the
 capacity of each bucket and the precedences, which the knapsack does not: on a 60-day synthetic
@@ -52,6 +54,8 @@ def knapsack_per_resource(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
     for r in range(n_res):
         size = (instance.demand[:, r] * instance.duration).astype(float)
         room = float(instance.capacity[r].sum())
+        if r == instance.buffered:  # data may still wait in the buffer at the end
+            room += instance.data_buffer_mbit
         free = size == 0
         order = np.flatnonzero(~free)
         order = order[np.argsort(-weight[order] / size[order], kind="stable")]
@@ -101,10 +105,18 @@ def lp_bound(
     if jobs.size == 0:  # nothing can run (every request rejected, or no start allowed)
         return 0.0
     tracked = np.unique(instance.precedences[:, :2])
-    n_cols = jobs.size + tracked.size * instance.n_buckets  # x, then y (see _precedence_rows)
+    n_xy = jobs.size + tracked.size * instance.n_buckets  # x, then y (see _precedence_rows)
+    n_levels = instance.n_buckets if instance.buffered is not None else 0
+    n_cols = n_xy + n_levels  # then the data buffer's levels, if any
     once = _coo([(jobs, np.arange(jobs.size), np.ones(jobs.size))], (instance.n_jobs, n_cols))
     usage, capacity = _bucket_rows(instance, jobs, starts, n_cols)
     started, ordered = _precedence_rows(instance, jobs, starts, tracked)
+    if n_levels:
+        started = _widen(started, n_cols)
+        ordered = _widen(ordered, n_cols)
+    bounds = np.zeros((n_cols, 2))
+    bounds[:, 1] = 1.0
+    bounds[n_xy:, 1] = instance.data_buffer_mbit
     value = np.zeros(n_cols)
     value[: jobs.size] = instance.weight[jobs] / 100.0
     result = linprog(
@@ -113,7 +125,7 @@ def lp_bound(
         b_ub=np.concatenate([np.ones(instance.n_jobs), capacity, np.zeros(ordered.shape[0])]),
         A_eq=started if started.shape[0] else None,
         b_eq=np.zeros(started.shape[0]) if started.shape[0] else None,
-        bounds=(0.0, 1.0),
+        bounds=bounds,
         method="highs",
         options={} if time_limit_s is None else {"time_limit": float(time_limit_s)},
     )
@@ -130,14 +142,20 @@ def _bucket_rows(instance: Instance, jobs: np.ndarray, starts: np.ndarray, n_col
     var = np.repeat(np.arange(jobs.size), duration)
     bucket = starts[var] + np.arange(var.size) - np.repeat(np.cumsum(duration) - duration, duration)
     matrices, capacities = [sp.csr_matrix((0, n_cols))], [np.zeros(0)]
+    b = instance.n_buckets
     for r in range(len(instance.resource_names)):
         demand = instance.demand[jobs[var], r].astype(float)
-        worst = np.bincount(bucket, weights=demand, minlength=instance.n_buckets)
-        binding = np.flatnonzero(worst > instance.capacity[r])
-        row = np.full(instance.n_buckets, -1)
+        worst = np.bincount(bucket, weights=demand, minlength=b)
+        buffered = r == instance.buffered
+        binding = np.arange(b) if buffered else np.flatnonzero(worst > instance.capacity[r])
+        row = np.full(b, -1)
         row[binding] = np.arange(binding.size)
         keep = (row[bucket] >= 0) & (demand > 0)
         entries = [(row[bucket[keep]], var[keep], demand[keep])]
+        if buffered:  # made + level[t-1] - level[t] <= downlink; levels are the last columns
+            level = n_cols - b + np.arange(b)
+            entries.append((np.arange(b), level, -np.ones(b)))
+            entries.append((np.arange(1, b), level[:-1], np.ones(b - 1)))
         matrices.append(_coo(entries, (binding.size, n_cols)))
         capacities.append(instance.capacity[r, binding].astype(float))
     return sp.vstack(matrices), np.concatenate(capacities)
@@ -172,6 +190,11 @@ def _precedence_rows(instance: Instance, jobs: np.ndarray, starts: np.ndarray, t
         )
     ordered = _coo(entries, (len(instance.precedences) * b, n_x + y.size))
     return started, ordered
+
+
+def _widen(matrix: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
+    """``matrix`` with empty columns added up to ``n_cols``."""
+    return sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr), (matrix.shape[0], n_cols))
 
 
 def _coo(entries, shape) -> sp.csr_matrix:

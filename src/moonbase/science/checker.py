@@ -2,7 +2,7 @@
 
 It reads only the :class:`SchedulingProblem` (requests in their API units, the station's
 series) and the schedule's assignments, and recomputes usage bucket by bucket in plain Python
-with floats. It shares no code with the model builders, so a bug in
+with floats (with a data buffer, its level bucket by bucket). It shares no code with the model builders, so a bug in
 :mod:`moonbase.science.instance` or in a solver shows up as a violation here.
 """
 
@@ -74,9 +74,13 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
             usage["robot_h"][bucket] += q.robot_hours / length
             usage["payload_mass_kg"][bucket] += q.mass_kg
             usage["payload_volume_m3"][bucket] += q.volume_m3
+    buffer_mbit = res.data_buffer_gbit * 1000.0
     for name, used in usage.items():
         capacity = getattr(res, name)
         if capacity is None:
+            continue
+        if name == "downlink_mbit" and buffer_mbit > 0:
+            problems += _buffer_overflows(used, capacity, buffer_mbit)
             continue
         for bucket in range(n):
             if used[bucket] > capacity[bucket] * (1 + 1e-9) + _TOL:
@@ -103,4 +107,18 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
                     problems.append(f"{rid}: scheduled although its dependency {dep} is not")
                 elif start < first[1]:
                     problems.append(f"{rid}: starts in bucket {start} before {dep} ends")
+    return problems
+
+
+def _buffer_overflows(made: list[float], downlink: list[float], buffer_mbit: float) -> list[str]:
+    """Buckets where the data waiting for the downlink exceed the buffer."""
+    problems, level = [], 0.0
+    for bucket, (new, sent) in enumerate(zip(made, downlink, strict=True)):
+        level = max(0.0, level + new - sent)
+        if level > buffer_mbit * (1 + 1e-9) + _TOL:
+            problems.append(
+                f"downlink_mbit: bucket {bucket} leaves {level:g} Mbit waiting, more than the "
+                f"{buffer_mbit:g} Mbit data buffer"
+            )
+            level = buffer_mbit
     return problems

@@ -7,6 +7,11 @@ Model (one concept per ``_add_*`` method):
   :mod:`moonbase.science.instance`), so windows cost no extra constraint;
 * each resource is a cumulative constraint; the time-varying capacity is a constant
   ``max(capacity)`` minus fixed "reserved" intervals of height ``max - capacity(t)``;
+* with a data buffer (:mod:`moonbase.science.buffer`) the downlink is not a cumulative: each run
+  that makes data gets a literal per allowed start, and the buffer's level at the end of each
+  bucket those runs can reach is a variable with ``level[t] >= level[t-1] + made[t] -
+  downlink[t]`` and ``0 <= level[t] <= buffer`` (the last within the ceiling the later data
+  leave);
 * precedences (repeats in order with their gap, dependencies after the first run) hold when the
   successor runs, and the successor needs its predecessor;
 * the objective is the weighted science value, less a fairness penalty if configured; or
@@ -28,8 +33,10 @@ from dataclasses import replace
 import numpy as np
 from ortools.sat.python import cp_model
 
+from moonbase.science.buffer import ceiling, overflow
+from moonbase.science.buffer import levels as buffer_levels
 from moonbase.science.greedy import greedy_starts
-from moonbase.science.instance import RESOURCE_SCALE, Instance, per_bucket_demand
+from moonbase.science.instance import RESOURCE_SCALE, Instance, fits_at, per_bucket_demand
 from moonbase.science.priced import better_greedy_starts, fill_priced
 from moonbase.science.solution import (
     Schedule,
@@ -111,6 +118,8 @@ class CpSatScheduler:
         self.capacity = instance.capacity  # raised where runs under way overrun (re-planning)
         self.overruns: list[str] = []
         self.hint: np.ndarray | None = None
+        self.start_literals: dict[int, tuple[np.ndarray, list]] = {}  # data buffer only
+        self.levels: tuple[int, list] | None = None  # first bucket, level variables
         if previous is not None:
             self.previous_starts = job_starts(instance, previous)
         elif planned_starts is not None:
@@ -161,6 +170,9 @@ class CpSatScheduler:
             users = np.flatnonzero(inst.demand[:, r] > 0)
             if users.size == 0:
                 continue
+            if r == inst.buffered:
+                self._add_buffer(users)
+                continue
             cap = self.capacity[r]
             top = int(cap.max())
             intervals = [self.intervals[j] for j in users]
@@ -181,12 +193,45 @@ class CpSatScheduler:
                     demands.append(int(values[a]))
             self.model.add_cumulative(intervals, demands, top)
 
+    def _add_buffer(self, users: np.ndarray) -> None:
+        """The downlink with a data buffer (see the module docstring)."""
+        inst = self.instance
+        b = inst.buffered
+        made: dict[int, list] = {}
+        for j in users:
+            if not self.runs[j]:
+                continue
+            starts = np.concatenate([np.arange(lo, hi + 1) for lo, hi in self.runs[j]])
+            literals = [self.model.new_bool_var(f"x{j}_{s}") for s in starts]
+            self.model.add(sum(literals) == self.present[j])
+            self.model.add(
+                self.start[j] == sum(int(s) * x for s, x in zip(starts, literals, strict=True))
+            ).only_enforce_if(self.present[j])
+            self.start_literals[int(j)] = (starts, literals)
+            rate, d = int(inst.demand[j, b]), int(inst.duration[j])
+            for s, x in zip(starts, literals, strict=True):
+                for t in range(int(s), int(s) + d):
+                    made.setdefault(t, []).append(rate * x)
+        if made:
+            lo, hi = min(made), max(made)
+            self.levels = (
+                lo,
+                _add_levels(
+                    self.model,
+                    self.capacity[b],
+                    inst.data_buffer_mbit,
+                    lo,
+                    [sum(made.get(t, [])) for t in range(lo, hi + 1)],
+                ),
+            )
+
     def _add_energy_cuts(self, max_supports: int = 256) -> None:
         """Redundant energy bounds that tighten the LP relaxation (and so the reported bound).
 
         A run can only use buckets of its *support* (the union of its possible spans). For each
         distinct support ``S`` (at most ``max_supports``) and resource ``r``, the energy of the
-        runs whose support lies inside ``S`` cannot exceed ``sum over S of capacity_r``.
+        runs whose support lies inside ``S`` cannot exceed ``sum over S of capacity_r`` (plus,
+        for the downlink with a data buffer, one buffer per stretch of consecutive buckets).
         """
         inst = self.instance
         if inst.n_jobs == 0 or not inst.resource_names:
@@ -214,6 +259,8 @@ class CpSatScheduler:
             for r in range(len(inst.resource_names)):
                 used = members[energy[members, r] > 0]
                 total = int(self.capacity[r][distinct_kept[k]].sum())
+                if r == inst.buffered:
+                    total += inst.data_buffer_mbit * len(_runs(distinct_kept[k]))
                 if used.size < 2 or energy[used, r].sum() <= total:
                     continue
                 self.model.add(sum(int(energy[j, r]) * self.present[j] for j in used) <= total)
@@ -339,6 +386,7 @@ class CpSatScheduler:
         else:
             return
         self.hint = hint
+        self._hint_buffer(hint)
         for j in range(inst.n_jobs):
             if not self.runs[j] or j in self.fixed:
                 continue
@@ -348,6 +396,20 @@ class CpSatScheduler:
                 self.model.add_hint(self.start[j], int(hint[j]))
             else:
                 self.model.add_hint(self.present[j], False)
+
+    def _hint_buffer(self, hint: np.ndarray) -> None:
+        """The start literals and the buffer levels of the hinted schedule."""
+        if self.levels is None:
+            return
+        for j, (starts, literals) in self.start_literals.items():
+            for s, x in zip(starts, literals, strict=True):
+                self.model.add_hint(x, bool(s == hint[j]))
+        b = self.instance.buffered
+        use = resource_use(self.instance, hint, np.flatnonzero(hint >= 0))[b]
+        lo, variables = self.levels
+        hinted = buffer_levels(self.capacity[b] - use)[lo : lo + len(variables)]
+        for var, level in zip(variables, hinted, strict=True):
+            self.model.add_hint(var, int(level))
 
     def build(self) -> cp_model.CpModel:
         """Add every part of the model (once) and return it."""
@@ -423,6 +485,25 @@ class CpSatScheduler:
         )
 
 
+def _add_levels(model, residual: np.ndarray, buffer: int, lo: int, made: list) -> list:
+    """Buffer level variables for buckets ``lo, lo + 1, ...`` (one per expression of ``made``,
+    the data the model's runs make in that bucket) on top of ``residual`` (the downlink less
+    the data of everything else): the level before ``lo`` is that of ``residual`` alone, each
+    level is at least the last plus what is made less what can be sent, at most ``buffer``, and
+    the last at most the ceiling the later data leave (:func:`moonbase.science.buffer.ceiling`).
+    """
+    hi = lo + len(made) - 1
+    last = int(buffer_levels(residual)[lo - 1]) if lo > 0 else 0
+    top = int(ceiling(residual, buffer)[hi])
+    variables = []
+    for t, expr in zip(range(lo, hi + 1), made, strict=True):
+        level = model.new_int_var(0, max(0, buffer if t < hi else top), f"level{t}")
+        model.add(level >= last + expr - int(residual[t]))
+        variables.append(level)
+        last = level
+    return variables
+
+
 def schedule_cpsat(instance: Instance, config: SchedulerConfig | None = None) -> Schedule:
     """Schedule ``instance`` with CP-SAT (see :class:`CpSatScheduler`)."""
     return CpSatScheduler(instance, config).solve()
@@ -448,8 +529,16 @@ def capacity_with_runs_under_way(
     use = resource_use(inst, previous_starts, under_way)
     held_back, others = _use_of_runs_not_held(inst, previous, now_bucket)
     left = inst.capacity - held_back
+    over = use > left
+    raised = np.maximum(left, use)
+    lost = None
+    if inst.buffered is not None:  # what the buffer cannot hold waits nowhere: an overrun
+        r = inst.buffered
+        lost = overflow(left[r] - use[r], inst.data_buffer_mbit)
+        over[r] = lost > 0
+        raised[r] = left[r] + lost
     overruns = []
-    for r, b in zip(*np.nonzero(use > left), strict=True):
+    for r, b in zip(*np.nonzero(over), strict=True):
         name = inst.resource_names[r]
         scale = RESOURCE_SCALE[name]
         runs = [
@@ -458,11 +547,18 @@ def capacity_with_runs_under_way(
             if previous_starts[j] <= b < previous_starts[j] + inst.duration[j]
             and inst.demand[j, r] > 0
         ] + [run for run, lo, hi, need in others if lo <= b < hi and need[r] > 0]
+        if r == inst.buffered:
+            overruns.append(
+                f"{name}: bucket {b}: the data buffer overflows by {lost[b] / scale:g} with "
+                f"run(s) under way {', '.join(runs) or '(earlier data waiting)'}; the new "
+                f"capacity is {inst.capacity[r, b] / scale:g}"
+            )
+            continue
         overruns.append(
             f"{name}: bucket {b} needs {(use[r, b] + held_back[r, b]) / scale:g} for run(s) "
             f"under way {', '.join(runs)}; the new capacity is {inst.capacity[r, b] / scale:g}"
         )
-    return np.maximum(left, use), overruns
+    return raised, overruns
 
 
 def _use_of_runs_not_held(instance: Instance, previous: Schedule, now_bucket: int):
@@ -551,7 +647,12 @@ def keep_most(
     keep = {int(j): model.new_bool_var(f"k{j}") for j in np.flatnonzero(fits)}
     left = capacity - resource_use(inst, previous_starts, np.flatnonzero(started))
     candidates = np.array(sorted(keep), dtype=np.int64)
-    over = resource_use(inst, previous_starts, candidates) > left
+    wanted = resource_use(inst, previous_starts, candidates)
+    over = wanted > left
+    if inst.buffered is not None:
+        r = inst.buffered
+        over[r] = False
+        _keep_within_buffer(model, inst, keep, candidates, previous_starts, left[r], wanted[r])
     for r, b in zip(*np.nonzero(over), strict=True):
         users = candidates[
             (previous_starts[candidates] <= b)
@@ -586,6 +687,26 @@ def keep_most(
     return kept, planned.size - int(np.floor(solver.best_objective_bound + 1e-9))
 
 
+def _keep_within_buffer(model, instance, keep, candidates, starts, residual, wanted) -> None:
+    """:func:`keep_most`'s limit on the runs kept where the data buffer would overflow with
+    all of them (``wanted``: their data per bucket): buffer levels from the first bucket where
+    it would, with what the kept runs make."""
+    b, buffer = instance.buffered, instance.data_buffer_mbit
+    if not np.any(buffer_levels(residual - wanted) > buffer):
+        return
+    makers = candidates[instance.demand[candidates, b] > 0]
+    if makers.size == 0:
+        return
+    lo = int(starts[makers].min())
+    hi = int((starts[makers] + instance.duration[makers]).max()) - 1
+    made = [[] for _ in range(lo, hi + 1)]
+    for j in makers:
+        s = int(starts[j])
+        for t in range(s, s + int(instance.duration[j])):
+            made[t - lo].append(int(instance.demand[j, b]) * keep[int(j)])
+    _add_levels(model, residual, buffer, lo, [sum(terms) for terms in made])
+
+
 def _kept(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.ndarray:
     """:func:`kept_starts` from the previous starts and the capacity with the overruns."""
     started = (previous_starts >= 0) & (previous_starts < now_bucket)
@@ -595,15 +716,14 @@ def _kept(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.
     later = np.flatnonzero(previous_starts >= now_bucket)
     for j in later[np.argsort(previous_starts[later], kind="stable")]:
         s, d = int(previous_starts[j]), int(instance.duration[j])
-        need = instance.demand[j][:, None]
         if s + d > instance.n_buckets or not instance.start_ok[j, s]:
             continue
         if any(kept[p] < 0 or kept[p] + instance.duration[p] + gap > s for p, gap in preds[j]):
             continue
-        if np.any(left[:, s : s + d] < need):
+        if not fits_at(instance, left, instance.demand[j], d, s):
             continue
         kept[j] = s
-        left[:, s : s + d] -= need
+        left[:, s : s + d] -= instance.demand[j][:, None]
     return kept
 
 

@@ -3,7 +3,7 @@
 Order: weighted value (``value * priority``) inherited upwards along dependencies (a run is at
 least as urgent as anything waiting on it), then dependency depth, then input order. Each run
 goes to the earliest start where its windows are open, every resource has room for the whole
-run and its predecessors have ended; a run that fits nowhere is left out. No fairness, unless
+run (the data buffer too, if any) and its predecessors have ended; a run that fits nowhere is left out. No fairness, unless
 ``fair=True`` (the next run then comes from the partner furthest below its entitlement).
 """
 
@@ -14,7 +14,7 @@ from collections import deque
 
 import numpy as np
 
-from moonbase.science.instance import Instance
+from moonbase.science.instance import Instance, fitting_starts
 from moonbase.science.solution import Schedule, schedule_from_starts
 
 __all__ = ["greedy_starts", "schedule_greedy"]
@@ -46,7 +46,6 @@ def _order(instance: Instance) -> np.ndarray:
 
 def _place(instance, residual, starts, j, preds) -> None:
     """Put job ``j`` at its earliest feasible start, if any (updates ``residual``/``starts``)."""
-    n = instance.n_buckets
     earliest = 0
     if any(starts[p] < 0 for p, _ in preds[j]):
         return
@@ -54,12 +53,7 @@ def _place(instance, residual, starts, j, preds) -> None:
         earliest = max(earliest, starts[p] + int(instance.duration[p]) + gap)
     d = int(instance.duration[j])
     need = instance.demand[j]
-    used = need > 0
-    fits = np.all(residual[used] >= need[used, None], axis=0)
-    blocked = np.concatenate(([0], np.cumsum(~fits)))
-    ok = instance.start_ok[j].copy()
-    last = n - d + 1
-    ok[:last] &= blocked[d : d + last] == blocked[:last]
+    ok = instance.start_ok[j] & fitting_starts(instance, residual, need, d)
     ok[:earliest] = False
     candidates = np.flatnonzero(ok)
     if candidates.size:

@@ -13,7 +13,13 @@ turned into integers here, once:
   capacity (its share of the station, in resource-buckets), expressed in hundredths of the mean
   over all runs of the instance (so an average run has ``u = 100``; at least 1);
 * allowed starts: buckets ``s`` with every bucket of ``[s, s + duration)`` inside the campaign,
-  inside all of the request's windows and with enough capacity of every resource.
+  inside all of the request's windows and with enough capacity of every resource (with a data
+  buffer, the downlink's room is that of the buffer, :mod:`moonbase.science.buffer`);
+* the data buffer in Mbit (``data_buffer_mbit``, 0: none).
+
+:func:`fitting_starts` and :func:`fits_at` answer, for every solver, where one more run fits in
+what the placed runs leave (a *residual* capacity ``(R, B)``, negative in the downlink row where
+data wait in the buffer).
 
 Malformed requests are returned as :class:`Rejection` records with the reason; the rest still
 schedule.
@@ -27,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import BaseModel
 
+from moonbase.science import buffer
 from moonbase.science.models import RESOURCE_NAMES, ExperimentRequest, SchedulingProblem
 
 __all__ = [
@@ -34,6 +41,8 @@ __all__ = [
     "Instance",
     "Rejection",
     "build_instance",
+    "fits_at",
+    "fitting_starts",
     "per_bucket_demand",
     "window_mask",
 ]
@@ -117,10 +126,19 @@ class Instance:
     start_ok: np.ndarray  # (J, B) bool
     precedences: np.ndarray  # (E, 3): predecessor job, successor job, minimum gap in buckets
     rejections: list[Rejection] = field(default_factory=list)
+    data_buffer_mbit: int = 0
 
     @property
     def n_jobs(self) -> int:
         return int(self.job_request.size)
+
+    @property
+    def buffered(self) -> int | None:
+        """Row of the downlink when data can wait in a buffer (None: every resource is a
+        per-bucket limit)."""
+        if self.data_buffer_mbit > 0 and "downlink_mbit" in self.resource_names:
+            return self.resource_names.index("downlink_mbit")
+        return None
 
     def job_id(self, j: int) -> str:
         return f"{self.requests[self.job_request[j]].id}#{self.job_repeat[j]}"
@@ -138,6 +156,41 @@ class Instance:
         for p, q, gap in self.precedences:
             preds[int(q)].append((int(p), int(gap)))
         return preds
+
+
+def fitting_starts(instance: Instance, residual: np.ndarray, need: np.ndarray, duration: int):
+    """Boolean over starts: a run of ``duration`` buckets using ``need`` ``(R,)`` per bucket
+    fits in ``residual`` ``(R, B)`` (windows not included)."""
+    return _fitting(residual, need, duration, instance.buffered, instance.data_buffer_mbit)
+
+
+def fits_at(instance: Instance, residual: np.ndarray, need: np.ndarray, duration: int, start: int):
+    """:func:`fitting_starts` for the one start ``start``."""
+    end = start + duration
+    if start < 0 or end > residual.shape[1]:
+        return False
+    b = instance.buffered
+    rows = _per_bucket_rows(need, b)
+    if np.any(residual[rows, start:end] < need[rows, None]):
+        return False
+    if b is None or need[b] == 0:
+        return True
+    return buffer.fits_at(residual[b], instance.data_buffer_mbit, int(need[b]), duration, start)
+
+
+def _per_bucket_rows(need: np.ndarray, buffered: int | None) -> np.ndarray:
+    rows = need > 0
+    if buffered is not None:
+        rows[buffered] = False
+    return rows
+
+
+def _fitting(residual, need, duration, buffered, buffer_mbit) -> np.ndarray:
+    rows = _per_bucket_rows(need, buffered)
+    ok = _starts_where_all_open(np.all(residual[rows] >= need[rows, None], axis=0), duration)
+    if buffered is not None and need[buffered] > 0:
+        ok &= buffer.fitting_starts(residual[buffered], buffer_mbit, need[buffered], duration)
+    return ok
 
 
 def _reject(rejections, request, field_name, reason):
@@ -160,6 +213,12 @@ def build_instance(problem: SchedulingProblem) -> Instance:
         [np.floor(raw_cap[k] + _EPS).astype(np.int64) for k in constrained], dtype=np.int64
     ).reshape(len(constrained), n)
     campaign_days = n * bucket_h / 24.0
+    buffer_mbit = math.floor(res.data_buffer_gbit * 1000.0 + _EPS)
+    headroom = np.zeros(len(constrained), dtype=np.int64)  # beyond any bucket's capacity
+    buffered = None
+    if buffer_mbit > 0 and "downlink_mbit" in constrained:
+        buffered = constrained.index("downlink_mbit")
+        headroom[buffered] = buffer_mbit
 
     rejections: list[Rejection] = []
     accepted: dict[str, tuple[ExperimentRequest, int, np.ndarray, np.ndarray]] = {}
@@ -197,7 +256,9 @@ def build_instance(problem: SchedulingProblem) -> Instance:
         need = per_bucket_demand(request, bucket_h)
         demand = np.array([need[k] for k in constrained], dtype=np.int64)
         too_big = [
-            k for r, k in enumerate(constrained) if demand[r] > 0 and demand[r] > capacity[r].max()
+            k
+            for r, k in enumerate(constrained)
+            if demand[r] > 0 and demand[r] > capacity[r].max() + headroom[r]
         ]
         if too_big:
             k = too_big[0]
@@ -207,7 +268,8 @@ def build_instance(problem: SchedulingProblem) -> Instance:
                 request,
                 k,
                 f"needs {need[k] / RESOURCE_SCALE[k]:g} {k.split('_')[-1]} per bucket, more than "
-                f"the station ever offers ({capacity[r].max() / RESOURCE_SCALE[k]:g})",
+                f"the station ever offers "
+                f"({(capacity[r].max() + headroom[r]) / RESOURCE_SCALE[k]:g})",
             )
             continue
         open_mask = window_mask(res.windows, request.windows, n)
@@ -219,8 +281,9 @@ def build_instance(problem: SchedulingProblem) -> Instance:
                 f"window(s) {list(request.windows)} never open during the campaign",
             )
             continue
-        fits = np.all(capacity >= demand[:, None], axis=0) if constrained else np.ones(n, bool)
-        starts = _starts_where_all_open(open_mask & fits, d)
+        starts = _starts_where_all_open(open_mask, d) & _fitting(
+            capacity, demand, d, buffered, buffer_mbit
+        )
         if not starts.any():
             why = (
                 f"window(s) {list(request.windows)} never stay open for a whole run of {d} buckets"
@@ -307,6 +370,7 @@ def build_instance(problem: SchedulingProblem) -> Instance:
         start_ok=start_ok,
         precedences=np.array(precedences, dtype=np.int64).reshape(-1, 3),
         rejections=rejections,
+        data_buffer_mbit=buffer_mbit,
     )
 
 

@@ -9,7 +9,9 @@ Resource units at the API (converted to integers once, in :mod:`moonbase.science
 
 * ``power_w``: mean power available to experiments during the bucket (a running experiment
   draws its ``power_w`` throughout);
-* ``downlink_mbit``: data volume that can be sent to Earth during the bucket;
+* ``downlink_mbit``: data volume that can be sent to Earth during the bucket; with
+  ``data_buffer_gbit`` of onboard storage, data the downlink cannot send at once wait there
+  for later buckets (:mod:`moonbase.science.buffer`);
 * ``crew_h`` and ``robot_h``: crew and robot working hours available during the bucket;
 * ``payload_mass_kg`` and ``payload_volume_m3``: accommodation for installed experiments.
 """
@@ -135,8 +137,9 @@ class StationResources(BaseModel):
     """Per-bucket series of what the station offers to science, plus window calendars.
 
     Every series has one value per bucket; ``windows`` maps a window name to a boolean series
-    (``True`` = open for the whole bucket). Build one from hourly series with
-    :func:`moonbase.science.resources.resample_resources`.
+    (``True`` = open for the whole bucket). ``data_buffer_gbit`` is the onboard storage for
+    science data waiting for the downlink (0: each bucket's data go down in that bucket).
+    Build one from hourly series with :func:`moonbase.science.adapters.resample_resources`.
     """
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
@@ -149,6 +152,7 @@ class StationResources(BaseModel):
     robot_h: list[float]
     payload_mass_kg: list[float] | None = None
     payload_volume_m3: list[float] | None = None
+    data_buffer_gbit: float = Field(default=0.0, ge=0.0)
     windows: dict[str, list[bool]] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -1,15 +1,25 @@
-"""Report section for science utilisation: Gantt chart per partner, delivered share vs entitlement."""
+"""Report section for science utilisation: Gantt chart per partner, delivered share vs entitlement,
+science data against the downlink (and the data buffer)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from moonbase.report.html import Section
+from moonbase.science.buffer import levels
 from moonbase.science.instance import Instance
-from moonbase.science.solution import Schedule, delivered_shares
+from moonbase.science.solution import Schedule, delivered_shares, job_starts, resource_use
 
-__all__ = ["percent_below", "schedule_gantt", "science_section", "share_figure", "share_table"]
+__all__ = [
+    "downlink_figure",
+    "percent_below",
+    "schedule_gantt",
+    "science_section",
+    "share_figure",
+    "share_table",
+]
 
 
 def percent_below(bound: float, value: float) -> float:
@@ -45,6 +55,37 @@ def schedule_gantt(schedule: Schedule, *, max_runs: int = 3000) -> go.Figure:
         showlegend=False,
         height=200 + 24 * len(partners),
     )
+    return figure
+
+
+def downlink_figure(instance: Instance, schedule: Schedule) -> go.Figure | None:
+    """Per bucket: the downlink, the data the schedule's runs make, and (with a data buffer)
+    the data waiting in it; None when the downlink is not a constrained resource."""
+    if "downlink_mbit" not in instance.resource_names:
+        return None
+    r = instance.resource_names.index("downlink_mbit")
+    starts = job_starts(instance, schedule)
+    made = resource_use(instance, starts, np.flatnonzero(starts >= 0))[r]
+    downlink = instance.capacity[r]
+    times = pd.date_range(
+        instance.problem.resources.start_utc,
+        periods=instance.n_buckets,
+        freq=pd.Timedelta(hours=instance.bucket_hours),
+    )
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=times, y=downlink / 1000.0, name="downlink", line_shape="hv"))
+    figure.add_trace(go.Scatter(x=times, y=made / 1000.0, name="data made", line_shape="hv"))
+    title = "Science data and downlink per bucket"
+    if instance.buffered is not None:
+        waiting = levels(downlink - made)
+        figure.add_trace(go.Scatter(x=times, y=waiting / 1000.0, name="waiting in the buffer"))
+        figure.add_hline(
+            y=instance.data_buffer_mbit / 1000.0,
+            line_dash="dot",
+            annotation_text="buffer",
+        )
+        title += f" ({instance.data_buffer_mbit / 1000.0:g} Gbit buffer)"
+    figure.update_layout(title=title, xaxis={"title": "UTC"}, yaxis={"title": "Gbit"})
     return figure
 
 
@@ -86,6 +127,11 @@ def science_section(
             f"{name}: {len(schedule.assignments)} runs, weighted value {schedule.value:,.1f}"
             f"{gap}, {schedule.wall_s:.1f} s."
         )
+    if instance.buffered is not None:
+        lines.append(
+            f"Science data wait for the downlink in {instance.data_buffer_mbit / 1000.0:,g} Gbit "
+            "of onboard storage."
+        )
     if instance.rejections:
         lines.append(f"{len(instance.rejections)} requests were rejected as malformed.")
     rejected = pd.DataFrame(
@@ -97,6 +143,9 @@ def science_section(
     figures = [share_figure(instance, schedules)]
     if first.assignments:
         figures.append(schedule_gantt(first))
+        downlink = downlink_figure(instance, first)
+        if downlink is not None:
+            figures.append(downlink)
     return Section(
         title="Science utilisation",
         paragraphs=[" ".join(lines)],

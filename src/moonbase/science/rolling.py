@@ -94,6 +94,8 @@ def _free_runs(instance, starts, lo, hi, density, links, extra, failed, quota=No
     left = instance.capacity - resource_use(instance, starts, np.flatnonzero((starts >= 0) & ~free))
     reach = min(instance.n_buckets, hi + int(instance.duration.max()))
     room = left[:, lo:reach].max(axis=1)
+    if instance.buffered is not None:
+        room[instance.buffered] += instance.data_buffer_mbit
     fits = np.all(instance.demand <= room[None, :], axis=1)
     candidate = (starts < 0) & fits & np.any(instance.start_ok[:, lo:hi], axis=1)
     left_out = np.flatnonzero(candidate)
@@ -146,8 +148,12 @@ def _window_instance(instance, runs, earliest, latest, left, lo, hi):
     capacity = left.copy()
     reach = min(b, hi + int(instance.duration[runs].max()))
     top = capacity.max(axis=1, keepdims=True)
-    capacity[:, :lo] = top  # outside what these runs can touch: no reserved intervals
-    capacity[:, reach:] = top
+    per_bucket = np.ones(len(instance.resource_names), dtype=bool)
+    if instance.buffered is not None:  # the buffer's level carries the rest of the schedule
+        per_bucket[instance.buffered] = False
+    # outside what these runs can touch: no reserved intervals
+    capacity[per_bucket, :lo] = top[per_bucket]
+    capacity[per_bucket, reach:] = top[per_bucket]
     allowed = instance.start_ok[runs].copy()
     allowed[:, :lo] = False
     allowed[:, hi:] = False

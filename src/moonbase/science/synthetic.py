@@ -37,9 +37,14 @@ def _cycle(days: np.ndarray, period_days: float, open_fraction: float, phase: fl
 
 
 def synthetic_resources(
-    n_days: int, *, start_utc: str = "2030-01-01T00:00:00", crew_from_fraction: float = 0.5
+    n_days: int,
+    *,
+    start_utc: str = "2030-01-01T00:00:00",
+    crew_from_fraction: float = 0.5,
+    data_buffer_gbit: float = 0.0,
 ) -> StationResources:
-    """Daily station offer over ``n_days`` (see the module docstring)."""
+    """Daily station offer over ``n_days`` (see the module docstring), with ``data_buffer_gbit``
+    of onboard storage for data waiting for the downlink."""
     days = np.arange(n_days, dtype=float)
     sunlit = _cycle(days, SYNODIC_MONTH_DAYS, 0.7, 0.0)
     earth = _cycle(days, _SIDEREAL_MONTH_DAYS, 0.6, 0.3)
@@ -54,6 +59,7 @@ def synthetic_resources(
         robot_h=list(np.full(n_days, 16.0)),
         payload_mass_kg=list(np.full(n_days, 2_000.0)),
         payload_volume_m3=list(np.full(n_days, 20.0)),
+        data_buffer_gbit=data_buffer_gbit,
         windows={
             "sunlit": sunlit.tolist(),
             "dark": (~sunlit).tolist(),
@@ -72,8 +78,10 @@ def synthetic_problem(
     entitlements: np.ndarray | None = None,
     max_repeats: int = 3,
     dependency_fraction: float = 0.05,
+    data_buffer_gbit: float = 0.0,
 ) -> SchedulingProblem:
-    """A seeded random problem: ``n_requests`` requests from ``n_partners`` over ``n_days``."""
+    """A seeded random problem: ``n_requests`` requests from ``n_partners`` over ``n_days``
+    (``data_buffer_gbit``: see :func:`synthetic_resources`)."""
     rng = np.random.default_rng(seed)
     shares = zipf_entitlements(n_partners) if entitlements is None else np.asarray(entitlements)
     partners = tuple(
@@ -125,5 +133,7 @@ def synthetic_problem(
             )
         )
     return SchedulingProblem(
-        partners=partners, requests=tuple(requests), resources=synthetic_resources(n_days)
+        partners=partners,
+        requests=tuple(requests),
+        resources=synthetic_resources(n_days, data_buffer_gbit=data_buffer_gbit),
     )
