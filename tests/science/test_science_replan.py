@@ -290,3 +290,30 @@ def test_a_run_under_way_that_the_new_problem_rejects_keeps_its_resources(
     new = replan(build_instance(failed), first, 2, CONFIG)
     assert len(new.overruns) == 2 and all("x#0" in line for line in new.overruns)
     assert _runs(new) == {("y", 0): 4}
+
+
+def test_a_run_under_way_stays_when_its_request_fits_nowhere_any_more(make_problem, make_request):
+    # a (500 W, 3 days) started on day 1; from day 2 the station has 450 W. No 3-day span has
+    # 500 W now, so the new problem alone rejects a; but a is under way and goes on (overrunning
+    # days 2 and 3), and c (400 W) stays on day 5.
+    requests = [
+        make_request("a", power_w=500, duration_h=72.0),
+        make_request("c", partner="C", power_w=400),
+    ]
+    first = _previous(make_problem(requests, 6), {"a": 1, "c": 5})
+    failed = make_problem(requests, 6, power_w=[1000.0] * 2 + [450.0] * 4)
+    instance = build_instance(failed)
+    assert [r.request_id for r in instance.rejections] == ["a"]
+    held = build_instance(failed, started={("a", 0): 1})
+    assert held.rejections == [] and held.start_ok[0].tolist() == [0, 1, 0, 0, 0, 0]
+    for new in (
+        replan(instance, first, 2, CONFIG),
+        replan_by_windows(instance, first, 2, WINDOW_CONFIG, **WINDOWS),
+    ):
+        assert _runs(new) == {("a", 0): 1, ("c", 0): 5}, new.solver
+        assert new.moved == 0
+        assert len(new.overruns) == 2 and all("a#0" in line for line in new.overruns)
+        assert check_schedule(failed, new) == [
+            "power_w: bucket 2 uses 500, capacity 450",
+            "power_w: bucket 3 uses 500, capacity 450",
+        ]

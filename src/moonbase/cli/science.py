@@ -262,7 +262,7 @@ def replan(
     from moonbase.science.files import read_model, write_model
     from moonbase.science.instance import build_instance
     from moonbase.science.models import SchedulingProblem
-    from moonbase.science.solution import Schedule, job_starts
+    from moonbase.science.solution import Schedule, job_starts, runs_started
 
     _choice(solver, ("cpsat", "rolling"), "--solver")
     _choice(fairness, _FAIRNESS, "--fairness")
@@ -286,7 +286,7 @@ def replan(
         seed=seed,
     )
     now_bucket = _bucket_of(problem.resources, now)
-    instance = build_instance(problem)
+    instance = build_instance(problem, started=runs_started(previous, now_bucket))
     doing = f"Re-planning {instance.n_jobs:,} runs from bucket {now_bucket}"
     with console.status(f"{doing} (up to {time_limit_s:g} s)...") as status:
         if solver == "cpsat":

@@ -36,7 +36,13 @@ from ortools.sat.python import cp_model
 from moonbase.science.buffer import ceiling, overflow
 from moonbase.science.buffer import levels as buffer_levels
 from moonbase.science.greedy import greedy_starts
-from moonbase.science.instance import RESOURCE_SCALE, Instance, fits_at, per_bucket_demand
+from moonbase.science.instance import (
+    RESOURCE_SCALE,
+    Instance,
+    build_instance,
+    fits_at,
+    per_bucket_demand,
+)
 from moonbase.science.priced import better_greedy_starts, fill_priced
 from moonbase.science.solution import (
     Schedule,
@@ -44,6 +50,7 @@ from moonbase.science.solution import (
     job_starts,
     period_of_bucket,
     resource_use,
+    runs_started,
     schedule_from_starts,
 )
 
@@ -51,6 +58,7 @@ __all__ = [
     "CpSatScheduler",
     "capacity_with_runs_under_way",
     "fill_from",
+    "holding_runs_started",
     "keep_most",
     "kept_and_filled_starts",
     "kept_starts",
@@ -737,6 +745,19 @@ def fill_from(
     return fill_priced(replace(instance, start_ok=later), starts, residual)
 
 
+def holding_runs_started(instance: Instance, previous: Schedule, now_bucket: int) -> Instance:
+    """``instance``, or, where it rejected the request of a run of ``previous`` that started
+    before ``now_bucket`` for want of room or open windows, the instance built again from its
+    problem with those runs held (``build_instance(..., started=...)``): work done or under way
+    stays in a re-plan whatever the station offers now."""
+    started = runs_started(previous, now_bucket)
+    if started.keys() <= instance.run_keys():
+        return instance
+    rebuilt = build_instance(instance.problem, started=started)
+    held = len(instance.run_keys() & started.keys())
+    return rebuilt if len(rebuilt.run_keys() & started.keys()) > held else instance
+
+
 def replan(
     instance: Instance,
     previous: Schedule,
@@ -756,9 +777,11 @@ def replan(
     run); nothing else is placed there, and ``Schedule.overruns`` says where. The search starts
     from :func:`kept_starts` with the runs it leaves out added where they fit (price-guided
     greedy, from ``now_bucket`` on), which is also the result if CP-SAT finds nothing in time.
+    Runs done or under way stay even where the new station has no room or window for them at
+    all (:func:`holding_runs_started`).
     """
     return CpSatScheduler(
-        instance,
+        holding_runs_started(instance, previous, now_bucket),
         config,
         previous=previous,
         now_bucket=now_bucket,

@@ -28,6 +28,7 @@ schedule.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -197,8 +198,17 @@ def _reject(rejections, request, field_name, reason):
     rejections.append(Rejection(request_id=request.id, field=field_name, reason=reason))
 
 
-def build_instance(problem: SchedulingProblem) -> Instance:
-    """Validate the requests of ``problem`` and expand the valid ones into integer jobs."""
+def build_instance(
+    problem: SchedulingProblem, *, started: Mapping[tuple[str, int], int] | None = None
+) -> Instance:
+    """Validate the requests of ``problem`` and expand the valid ones into integer jobs.
+
+    ``started`` (re-planning): runs that started already, as ``{(request id, repeat): start
+    bucket}`` (:func:`moonbase.science.solution.runs_started`). Their requests are kept even
+    where the station as it is now has no room or open window for them (the runs are done or
+    under way whatever it offers; a later run of such a request gets the starts that fit), and
+    each of those runs may start where it did.
+    """
     res = problem.resources
     bucket_h = float(res.bucket_hours)
     n = res.n_buckets
@@ -219,9 +229,13 @@ def build_instance(problem: SchedulingProblem) -> Instance:
     if buffer_mbit > 0 and "downlink_mbit" in constrained:
         buffered = constrained.index("downlink_mbit")
         headroom[buffered] = buffer_mbit
+    offer = _Offer(constrained, capacity, headroom, buffered, buffer_mbit, res.windows)
 
+    began: dict[str, dict[int, int]] = {}
+    for (rid, k), s in (started or {}).items():
+        began.setdefault(rid, {})[int(k)] = int(s)
     rejections: list[Rejection] = []
-    accepted: dict[str, tuple[ExperimentRequest, int, np.ndarray, np.ndarray]] = {}
+    accepted: dict[str, tuple[ExperimentRequest, int, np.ndarray, np.ndarray, dict]] = {}
     for request in problem.requests:
         if request.id in accepted:
             _reject(rejections, request, "id", "duplicate request id; ids must be unique")
@@ -255,46 +269,16 @@ def build_instance(problem: SchedulingProblem) -> Instance:
             continue
         need = per_bucket_demand(request, bucket_h)
         demand = np.array([need[k] for k in constrained], dtype=np.int64)
-        too_big = [
-            k
-            for r, k in enumerate(constrained)
-            if demand[r] > 0 and demand[r] > capacity[r].max() + headroom[r]
-        ]
-        if too_big:
-            k = too_big[0]
-            r = constrained.index(k)
-            _reject(
-                rejections,
-                request,
-                k,
-                f"needs {need[k] / RESOURCE_SCALE[k]:g} {k.split('_')[-1]} per bucket, more than "
-                f"the station ever offers "
-                f"({(capacity[r].max() + headroom[r]) / RESOURCE_SCALE[k]:g})",
-            )
+        starts, unfit = _allowed_starts(request, d, need, demand, offer)
+        held = {
+            k: s
+            for k, s in began.get(request.id, {}).items()
+            if k < request.repeats and 0 <= s <= n - d
+        }
+        if unfit is not None and not held:
+            _reject(rejections, request, *unfit)
             continue
-        open_mask = window_mask(res.windows, request.windows, n)
-        if request.windows and not open_mask.any():
-            _reject(
-                rejections,
-                request,
-                "windows",
-                f"window(s) {list(request.windows)} never open during the campaign",
-            )
-            continue
-        starts = _starts_where_all_open(open_mask, d) & _fitting(
-            capacity, demand, d, buffered, buffer_mbit
-        )
-        if not starts.any():
-            why = (
-                f"window(s) {list(request.windows)} never stay open for a whole run of {d} buckets"
-                if request.windows and not _starts_where_all_open(open_mask, d).any()
-                else f"no {d}-bucket span has enough station resources for it"
-            )
-            _reject(
-                rejections, request, "windows" if why.startswith("window") else "resources", why
-            )
-            continue
-        accepted[request.id] = (request, d, demand, starts)
+        accepted[request.id] = (request, d, demand, starts, held)
 
     # Dependencies: unknown ids, or on rejected requests, reject the dependent (to a fixpoint);
     # then cycles.
@@ -319,7 +303,7 @@ def build_instance(problem: SchedulingProblem) -> Instance:
     mean_cap = capacity.mean(axis=1) if constrained else np.zeros(0)
     job_request, job_repeat, first_job, rows = [], [], {}, []
     precedences = []
-    for qi, (request, d, demand, starts) in enumerate(accepted.values()):
+    for qi, (request, d, demand, starts, held) in enumerate(accepted.values()):
         gap = math.ceil(request.repeat_gap_h / bucket_h - _EPS)
         for k in range(request.repeats):
             j = len(job_request)
@@ -329,7 +313,11 @@ def build_instance(problem: SchedulingProblem) -> Instance:
                 precedences.append((j - 1, j, gap))
             job_request.append(qi)
             job_repeat.append(k)
-            rows.append((d, demand, starts))
+            allowed = starts
+            if k in held:
+                allowed = starts.copy()
+                allowed[held[k]] = True
+            rows.append((d, demand, allowed))
     for request in requests:
         for dep in request.depends_on:
             precedences.append((first_job[dep], first_job[request.id], 0))
@@ -372,6 +360,52 @@ def build_instance(problem: SchedulingProblem) -> Instance:
         rejections=rejections,
         data_buffer_mbit=buffer_mbit,
     )
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """What the station offers, in integer units, as build_instance checks requests against."""
+
+    names: list[str]  # constrained resources
+    capacity: np.ndarray  # (R, B)
+    headroom: np.ndarray  # (R,) beyond any bucket's capacity: the data buffer
+    buffered: int | None  # row of the downlink when data can wait in the buffer
+    buffer_mbit: int
+    windows: dict[str, list[bool]]
+
+
+def _allowed_starts(request, d: int, need: dict, demand: np.ndarray, offer: _Offer):
+    """The starts where one run of ``request`` fits alone (windows open, room in every
+    resource), and ``(field, reason)`` when there is none (else None)."""
+    n = offer.capacity.shape[1]
+    nowhere = np.zeros(n, dtype=bool)
+    top = offer.capacity.max(axis=1, initial=0) + offer.headroom
+    too_big = [k for r, k in enumerate(offer.names) if demand[r] > 0 and demand[r] > top[r]]
+    if too_big:
+        k = too_big[0]
+        top_k = top[offer.names.index(k)] / RESOURCE_SCALE[k]
+        return nowhere, (
+            k,
+            f"needs {need[k] / RESOURCE_SCALE[k]:g} {k.split('_')[-1]} per bucket, more than "
+            f"the station ever offers ({top_k:g})",
+        )
+    open_mask = window_mask(offer.windows, request.windows, n)
+    if request.windows and not open_mask.any():
+        return nowhere, (
+            "windows",
+            f"window(s) {list(request.windows)} never open during the campaign",
+        )
+    starts = _starts_where_all_open(open_mask, d) & _fitting(
+        offer.capacity, demand, d, offer.buffered, offer.buffer_mbit
+    )
+    if starts.any():
+        return starts, None
+    if request.windows and not _starts_where_all_open(open_mask, d).any():
+        return starts, (
+            "windows",
+            f"window(s) {list(request.windows)} never stay open for a whole run of {d} buckets",
+        )
+    return starts, ("resources", f"no {d}-bucket span has enough station resources for it")
 
 
 def _cycle_members(graph: dict[str, tuple[str, ...]]) -> list[str]:

@@ -35,6 +35,7 @@ from moonbase.science.cpsat import (
     CpSatScheduler,
     capacity_with_runs_under_way,
     fill_from,
+    holding_runs_started,
     keep_most,
 )
 from moonbase.science.greedy import greedy_starts
@@ -314,11 +315,13 @@ def replan_by_windows(
     and slides windows from ``now_bucket`` on (:func:`improve_by_windows`; the rest of the
     time, shared as in :func:`schedule_rolling`). ``Schedule.moved`` counts the planned runs
     that moved or were dropped, ``Schedule.fewest_moved`` is the bound from ``keep_most``: no
-    re-plan moves fewer.
+    re-plan moves fewer. Runs done or under way stay even where the new station has no room or
+    window for them at all (:func:`moonbase.science.cpsat.holding_runs_started`).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
     _refuse_band(cfg)
+    instance = holding_runs_started(instance, previous, now_bucket)
     previous_starts = job_starts(instance, previous)
     capacity, overruns = capacity_with_runs_under_way(instance, previous, now_bucket)
     later = np.arange(instance.n_buckets)[None, :] >= now_bucket

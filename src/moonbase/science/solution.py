@@ -19,6 +19,7 @@ __all__ = [
     "partner_period_usage",
     "period_of_bucket",
     "resource_use",
+    "runs_started",
     "schedule_from_starts",
 ]
 
@@ -213,3 +214,13 @@ def job_starts(instance: Instance, schedule: Schedule) -> np.ndarray:
         ],
         dtype=np.int64,
     )
+
+
+def runs_started(schedule: Schedule, now_bucket: int) -> dict[tuple[str, int], int]:
+    """``{(request id, repeat): start bucket}`` of the runs of ``schedule`` that started before
+    ``now_bucket`` (done or under way): what a re-plan from ``now_bucket`` must keep."""
+    return {
+        (a.request_id, a.repeat): a.start_bucket
+        for a in schedule.assignments
+        if a.start_bucket < now_bucket
+    }
