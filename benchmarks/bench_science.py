@@ -4,7 +4,8 @@
     python benchmarks/bench_science.py --requests 10000 --partners 20 --years 10 --time-limit-s 600
 
 For a seeded synthetic problem (``moonbase.science.synthetic``: 20 partners with 1/rank
-entitlements, daily buckets, windows on lunar cycles, downlink the binding resource) it prints:
+entitlements, daily buckets, windows on lunar cycles, downlink the binding resource; with
+``--buffer-gbit``, data may wait for it onboard) it prints:
 the greedy and fair-greedy baselines and the price-guided greedy (value, time), CP-SAT's time to
 first reach each gap to its own bound (10 %, 5 %, 2 %) and its final value (``--skip-single``
 leaves the single model out), the window-by-window CP-SAT search (``moonbase.science.rolling``,
@@ -91,6 +92,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--window-days", type=float, default=30.0)
     parser.add_argument(
+        "--buffer-gbit", type=float, default=0.0, help="onboard data buffer (0: none)"
+    )
+    parser.add_argument(
         "--skip-single", action="store_true", help="skip the single CP-SAT model (large runs)"
     )
     parser.add_argument("--fairness", default="none", choices=("none", "penalty", "band"))
@@ -104,7 +108,9 @@ def main(argv=None) -> int:
 
     n_days = round(365.25 * args.years)
     began = time.perf_counter()
-    problem = synthetic_problem(args.requests, args.partners, n_days, seed=args.seed)
+    problem = synthetic_problem(
+        args.requests, args.partners, n_days, seed=args.seed, data_buffer_gbit=args.buffer_gbit
+    )
     instance = build_instance(problem)
     prep_s = time.perf_counter() - began
     print(
@@ -112,7 +118,7 @@ def main(argv=None) -> int:
         f"{instance.n_jobs:,} runs, {len(instance.rejections):,} requests rejected as malformed "
         f"(generated and validated in {prep_s:.1f} s); CP-SAT {args.workers} workers, "
         f"limit {args.time_limit_s:g} s, fairness {args.fairness} (weight {args.fairness_weight:g}); "
-        f"cpu_count {os.cpu_count()}",
+        f"data buffer {args.buffer_gbit:g} Gbit; cpu_count {os.cpu_count()}",
         flush=True,
     )
     greedy = schedule_greedy(instance)

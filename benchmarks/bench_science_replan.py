@@ -35,7 +35,12 @@ from moonbase.science.cpsat import kept_and_filled_starts, replan
 from moonbase.science.instance import build_instance
 from moonbase.science.priced import better_greedy_starts
 from moonbase.science.rolling import replan_by_windows
-from moonbase.science.solution import SchedulerConfig, job_starts, schedule_from_starts
+from moonbase.science.solution import (
+    SchedulerConfig,
+    job_starts,
+    runs_started,
+    schedule_from_starts,
+)
 from moonbase.science.synthetic import synthetic_problem
 
 
@@ -62,10 +67,15 @@ def main(argv=None) -> int:
     parser.add_argument("--power-factor", type=float, default=0.5)
     parser.add_argument("--window-days", type=float, default=30.0)
     parser.add_argument("--skip-single", action="store_true", help="Leave the one model out.")
+    parser.add_argument(
+        "--buffer-gbit", type=float, default=0.0, help="onboard data buffer (0: none)"
+    )
     args = parser.parse_args(argv)
 
     days = round(365.25 * args.years)
-    problem = synthetic_problem(args.requests, args.partners, days, seed=args.seed)
+    problem = synthetic_problem(
+        args.requests, args.partners, days, seed=args.seed, data_buffer_gbit=args.buffer_gbit
+    )
     instance = build_instance(problem)
     plan = schedule_from_starts(
         instance, better_greedy_starts(instance), solver="greedy", status="", wall_s=0.0
@@ -76,7 +86,7 @@ def main(argv=None) -> int:
     failed = problem.model_copy(
         update={"resources": resources.model_copy(update={"power_w": power})}
     )
-    new = build_instance(failed)
+    new = build_instance(failed, started=runs_started(plan, now))
     previous = job_starts(new, plan)
     planned = np.where(previous >= now, previous, -1)
     config = SchedulerConfig(time_limit_s=args.time_limit_s, workers=args.workers, seed=args.seed)
@@ -84,7 +94,7 @@ def main(argv=None) -> int:
         f"{args.requests:,} requests, {args.partners} partners, {days} days; plan in force: "
         f"greedy, value {plan.value:,.1f}; power x {args.power_factor:g} from day {now}; "
         f"{int(np.sum(planned >= 0)):,} runs planned from then on; {args.time_limit_s:g} s, "
-        f"{args.workers} workers"
+        f"{args.workers} workers; data buffer {args.buffer_gbit:g} Gbit"
     )
     print(
         f"{'re-plan':<28} {'moved (fewest)':>18} {'value':>11} {'ratio':>6} {'wall s':>8} checker"

@@ -115,7 +115,12 @@ def test_schedule_job_runs_the_science_scheduler(library_portal):
     never = _submit(p, "esa", duration_h=10, earliest="2031-06-01", latest="2031-06-02")
     # More power than the station offers science in this job (2.5 kW).
     hungry = _submit(p, "ros", duration_h=10, power_w=2800)
-    params = {"start": "2031-03-01", "stop": "2031-04-01", "offer_power_w": 2500}
+    params = {
+        "start": "2031-03-01",
+        "stop": "2031-04-01",
+        "offer_power_w": 2500,
+        "offer_data_buffer_gbit": 100,
+    }
     job = p.client.post(
         "/api/jobs", headers=p.h("planner"), json={"kind": "schedule", "params": params}
     ).json()
@@ -129,6 +134,7 @@ def test_schedule_job_runs_the_science_scheduler(library_portal):
     problem = SchedulingProblem.model_validate(body["problem"])
     schedule = Schedule.model_validate(body["schedule"])
     assert check_schedule(problem, schedule) == []
+    assert problem.resources.data_buffer_gbit == 100.0
     # ... and that problem is the portal's requests: durations, power and day windows.
     rows = {r["id"]: r for r in p.client.get("/api/requests", headers=p.h("planner")).json()}
     origin = date(2031, 3, 1)

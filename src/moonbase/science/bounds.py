@@ -5,8 +5,8 @@
 Relax everything except one resource's total energy: runs become divisible items of weight
 ``value * priority`` and size ``demand * duration`` (resource-buckets), the knapsack holds the
 campaign's total capacity (for the downlink with a data buffer, plus the buffer, which may
-still hold data at the end); the fractional knapsack optimum (Dantzig's greedy by density) bounds
-every schedule. The bound is the smallest over resources. It ignores windows, time and
+still hold data at the end); the fractional knapsack optimum (Dantzig's greedy by density)
+bounds every schedule. The bound is the smallest over resources. It ignores windows, time and
 precedence, so it is loose where those bind; it needs no solver and scales to any size.
 
 The same knapsack's *critical density* (the value per unit of the resource at which the
@@ -16,9 +16,10 @@ knapsack is filled) is that resource's price in the linear relaxation's dual:
 **Time-indexed linear relaxation** (:func:`lp_bound`; HiGHS through scipy). A variable
 ``x[j, s]`` in ``[0, 1]`` for every allowed start ``s`` of run ``j``; each run starts at most
 once; in every bucket each resource's use is within its capacity (with a data buffer, the
-downlink's in the buffer's level balance, a level variable per bucket); a precedence ``p -> q`` with
-gap ``g`` in its aggregated (strong) form: for every bucket ``t``, the fraction of ``q`` started
-by ``t`` is at most the fraction of ``p`` started by ``t - d_p - g``. It sees windows, the
+downlink's balance holds with a level variable per bucket: made + level before - level after
+<= downlink); a precedence ``p -> q`` with gap ``g`` in its aggregated (strong) form: for
+every bucket ``t``, the fraction of ``q`` started by ``t`` is at most the fraction of ``p``
+started by ``t - d_p - g``. It sees windows, the
 capacity of each bucket and the precedences, which the knapsack does not: on a 60-day synthetic
 campaign it is 12 % below the knapsack (and below the bound CP-SAT proves in minutes), on
 120 days 2 %. Its size grows with runs x allowed starts x duration: seconds for hundreds of

@@ -2,8 +2,9 @@
 
 It reads only the :class:`SchedulingProblem` (requests in their API units, the station's
 series) and the schedule's assignments, and recomputes usage bucket by bucket in plain Python
-with floats (with a data buffer, its level bucket by bucket). It shares no code with the model builders, so a bug in
-:mod:`moonbase.science.instance` or in a solver shows up as a violation here.
+with floats (with a data buffer, its level bucket by bucket). It shares no code with the model
+builders, so a bug in :mod:`moonbase.science.instance` or in a solver shows up as a violation
+here.
 """
 
 from __future__ import annotations

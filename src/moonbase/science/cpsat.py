@@ -696,9 +696,9 @@ def keep_most(
 
 
 def _keep_within_buffer(model, instance, keep, candidates, starts, residual, wanted) -> None:
-    """:func:`keep_most`'s limit on the runs kept where the data buffer would overflow with
-    all of them (``wanted``: their data per bucket): buffer levels from the first bucket where
-    it would, with what the kept runs make."""
+    """:func:`keep_most`'s limit on the runs kept, if the data buffer would overflow with all
+    of them (``wanted``: their data per bucket): buffer levels over the buckets they make data
+    in, with what the kept ones make (:func:`_add_levels`)."""
     b, buffer = instance.buffered, instance.data_buffer_mbit
     if not np.any(buffer_levels(residual - wanted) > buffer):
         return

@@ -3,8 +3,9 @@
 Order: weighted value (``value * priority``) inherited upwards along dependencies (a run is at
 least as urgent as anything waiting on it), then dependency depth, then input order. Each run
 goes to the earliest start where its windows are open, every resource has room for the whole
-run (the data buffer too, if any) and its predecessors have ended; a run that fits nowhere is left out. No fairness, unless
-``fair=True`` (the next run then comes from the partner furthest below its entitlement).
+run (the data buffer too, if any) and its predecessors have ended; a run that fits nowhere is
+left out. No fairness, unless ``fair=True`` (the next run then comes from the partner furthest
+below its entitlement).
 """
 
 from __future__ import annotations

@@ -137,9 +137,7 @@ class Instance:
     def buffered(self) -> int | None:
         """Row of the downlink when data can wait in a buffer (None: every resource is a
         per-bucket limit)."""
-        if self.data_buffer_mbit > 0 and "downlink_mbit" in self.resource_names:
-            return self.resource_names.index("downlink_mbit")
-        return None
+        return _buffered_row(self.resource_names, self.data_buffer_mbit)
 
     def job_id(self, j: int) -> str:
         return f"{self.requests[self.job_request[j]].id}#{self.job_repeat[j]}"
@@ -177,6 +175,12 @@ def fits_at(instance: Instance, residual: np.ndarray, need: np.ndarray, duration
     if b is None or need[b] == 0:
         return True
     return buffer.fits_at(residual[b], instance.data_buffer_mbit, int(need[b]), duration, start)
+
+
+def _buffered_row(names: list[str], buffer_mbit: int) -> int | None:
+    if buffer_mbit > 0 and "downlink_mbit" in names:
+        return names.index("downlink_mbit")
+    return None
 
 
 def _per_bucket_rows(need: np.ndarray, buffered: int | None) -> np.ndarray:
@@ -225,9 +229,8 @@ def build_instance(
     campaign_days = n * bucket_h / 24.0
     buffer_mbit = math.floor(res.data_buffer_gbit * 1000.0 + _EPS)
     headroom = np.zeros(len(constrained), dtype=np.int64)  # beyond any bucket's capacity
-    buffered = None
-    if buffer_mbit > 0 and "downlink_mbit" in constrained:
-        buffered = constrained.index("downlink_mbit")
+    buffered = _buffered_row(constrained, buffer_mbit)
+    if buffered is not None:
         headroom[buffered] = buffer_mbit
     offer = _Offer(constrained, capacity, headroom, buffered, buffer_mbit, res.windows)
 

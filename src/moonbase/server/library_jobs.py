@@ -161,6 +161,7 @@ SCIENCE_OFFER = {
     "downlink_mbit_per_day": 240_000.0,  # 10 Gbit/h for 24 h, as resources_from_systems
     "crew_h_per_day": 16.0,  # 4 crew x 4 science hours
     "robot_h_per_day": 16.0,
+    "data_buffer_gbit": 0.0,  # onboard storage for data waiting for the downlink
 }
 #: Longest scheduling horizon (days); requests beyond it are rejected with the reason.
 MAX_HORIZON_DAYS = 731
@@ -199,7 +200,7 @@ def scheduling_problem(params: dict):
 
     The station's offer is :data:`SCIENCE_OFFER` every day, each figure overridable in
     ``params`` (``offer_power_w``, ``offer_downlink_mbit_per_day``, ``offer_crew_h_per_day``,
-    ``offer_robot_h_per_day``). Partners are those of the requests, without entitlements.
+    ``offer_robot_h_per_day``, ``offer_data_buffer_gbit``). Partners are those of the requests, without entitlements.
     """
     from datetime import timedelta
 
@@ -271,6 +272,7 @@ def scheduling_problem(params: dict):
         downlink_mbit=[offer["downlink_mbit_per_day"]] * days,
         crew_h=[offer["crew_h_per_day"]] * days,
         robot_h=[offer["robot_h_per_day"]] * days,
+        data_buffer_gbit=offer["data_buffer_gbit"],
         windows=windows,
     )
     return SchedulingProblem(partners=partners, requests=tuple(requests), resources=resources)
