@@ -45,6 +45,9 @@ def main(argv=None) -> int:
     parser.add_argument("--partners", type=int, default=5)
     parser.add_argument("--time-limit-s", type=float, default=120.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--buffer-gbit", type=float, default=0.0, help="onboard data buffer (0: none)"
+    )
     args = parser.parse_args(argv)
 
     header = (
@@ -63,7 +66,9 @@ def main(argv=None) -> int:
     below_lp: dict[tuple[int, int], list[float]] = {}
     for requests, days in args.sizes:
         for seed in range(args.seeds):
-            problem = synthetic_problem(requests, args.partners, days, seed=seed)
+            problem = synthetic_problem(
+                requests, args.partners, days, seed=seed, data_buffer_gbit=args.buffer_gbit
+            )
             instance = build_instance(problem)
             began = time.perf_counter()
             config = SchedulerConfig(time_limit_s=args.time_limit_s, workers=args.workers)

@@ -20,7 +20,7 @@ from moonbase.science.greedy import schedule_greedy
 from moonbase.science.instance import build_instance
 from moonbase.science.priced import priced_starts
 from moonbase.science.rolling import improve_by_windows, replan_by_windows, schedule_rolling
-from moonbase.science.solution import Assignment, Schedule, SchedulerConfig, schedule_from_starts
+from moonbase.science.solution import SchedulerConfig, schedule_from_starts
 from moonbase.science.synthetic import synthetic_problem
 
 CONFIG = SchedulerConfig(time_limit_s=20.0, workers=1)
@@ -96,28 +96,13 @@ def test_a_run_that_makes_more_than_a_day_can_send_waits_in_the_buffer(make_prob
         assert check_schedule(small, schedule) == []
 
 
-def test_the_checker_sees_an_overflowing_buffer(make_problem, make_request):
+def test_the_checker_sees_an_overflowing_buffer(make_problem, make_request, schedule_of):
     problem = _with(
         make_problem([make_request("a", data_volume_gbit=70.0)], 3),
         downlink_mbit=[50_000.0] * 3,
         data_buffer_gbit=10.0,
     )
-    schedule = Schedule(
-        solver="manual",
-        status="",
-        value=0.0,
-        assignments=[
-            Assignment(
-                request_id="a",
-                repeat=0,
-                partner="A",
-                start_bucket=1,
-                duration_buckets=1,
-                start_utc="",
-                end_utc="",
-            )
-        ],
-    )
+    schedule = schedule_of(problem, {("a", 0): 1})
     assert check_schedule(problem, schedule) == [
         "downlink_mbit: bucket 1 leaves 20000 Mbit waiting, more than the 10000 Mbit data buffer"
     ]
@@ -186,29 +171,8 @@ def test_a_buffer_lets_more_science_fit_and_every_solver_keeps_it():
     assert values[500.0] > values[0.0]
 
 
-def _plan(problem, starts):
-    requests = {q.id: q for q in problem.requests}
-    return Schedule(
-        solver="plan",
-        status="",
-        value=0.0,
-        assignments=[
-            Assignment(
-                request_id=rid,
-                repeat=0,
-                partner=requests[rid].partner,
-                start_bucket=s,
-                duration_buckets=int(requests[rid].duration_h // 24),
-                start_utc="",
-                end_utc="",
-            )
-            for rid, s in starts.items()
-        ],
-    )
-
-
 @pytest.mark.parametrize("by_windows", [False, True])
-def test_a_downlink_failure_while_data_wait(by_windows, make_problem, make_request):
+def test_a_downlink_failure_while_data_wait(by_windows, make_problem, make_request, schedule_of):
     # Buffer 60 Gbit. a (2 days, 80 Gbit a day) started on day 0; c (40 Gbit) is planned on
     # day 2, b (40 Gbit) on day 3. With 50 Gbit a day the buffer holds 30, 60, 50, 40, 0, 0.
     # From day 1 the downlink sends only 20 Gbit: a goes on (though it would fit nowhere now)
@@ -220,7 +184,7 @@ def test_a_downlink_failure_while_data_wait(by_windows, make_problem, make_reque
         make_request("c", partner="C", data_volume_gbit=40.0),
     ]
     problem = _with(make_problem(requests, 6), downlink_mbit=[50_000.0] * 6, data_buffer_gbit=60.0)
-    first = _plan(problem, {"a": 0, "c": 2, "b": 3})
+    first = schedule_of(problem, {("a", 0): 0, ("c", 0): 2, ("b", 0): 3})
     assert check_schedule(problem, first) == []
     failed = _with(problem, downlink_mbit=[50_000.0] + [20_000.0] * 5)
     instance = build_instance(failed)

@@ -27,7 +27,13 @@ from moonbase.science.shares import (
     preset_partners,
     shares_from_contributions,
 )
-from moonbase.science.solution import Assignment, Schedule, SchedulerConfig, delivered_shares
+from moonbase.science.solution import (
+    Assignment,
+    Schedule,
+    SchedulerConfig,
+    delivered_shares,
+    runs_started,
+)
 from moonbase.science.synthetic import synthetic_problem
 
 __all__ = [
@@ -55,6 +61,7 @@ __all__ = [
     "preset_partners",
     "replan",
     "replan_by_windows",
+    "runs_started",
     "schedule_cpsat",
     "schedule_greedy",
     "schedule_rolling",
