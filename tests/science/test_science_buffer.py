@@ -201,3 +201,25 @@ def test_a_downlink_failure_while_data_wait(by_windows, make_problem, make_reque
     assert check_schedule(failed, new) == [
         "downlink_mbit: bucket 1 leaves 90000 Mbit waiting, more than the 60000 Mbit data buffer"
     ]
+
+
+def test_the_report_shows_the_data_waiting(make_problem, make_request):
+    from moonbase.science.report import downlink_figure, science_section
+
+    # As above: 90 Gbit on day 0 with 50, 0, 0, 70 Gbit of downlink; 40 wait until day 3.
+    problem = _with(
+        make_problem([make_request("big", data_volume_gbit=90.0)], 4),
+        downlink_mbit=[50_000.0, 0.0, 0.0, 70_000.0],
+        data_buffer_gbit=40.0,
+    )
+    instance = build_instance(problem)
+    schedule = schedule_greedy(instance)
+    traces = {trace.name: list(trace.y) for trace in downlink_figure(instance, schedule).data}
+    assert traces == {
+        "downlink": [50.0, 0.0, 0.0, 70.0],
+        "data made": [90.0, 0.0, 0.0, 0.0],
+        "waiting in the buffer": [40.0, 40.0, 40.0, 0.0],
+    }
+    section = science_section(instance, {"greedy": schedule})
+    assert "40 Gbit of onboard storage" in section.paragraphs[0]
+    assert "buffer" in section.figures[-1].layout.title.text  # after shares and Gantt
