@@ -243,7 +243,7 @@ def test_replan_after_a_failure_while_a_run_is_under_way(
 
 def test_replan_holds_back_a_rejected_run_under_way(tmp_path, capsys, make_problem, make_request):
     from moonbase.science.instance import build_instance
-    from moonbase.science.solution import Schedule, schedule_from_starts
+    from moonbase.science.solution import schedule_from_starts
 
     # x (600 W, days 1-3) is under way on day 2; its partner is unknown in the new problem.
     x = make_request("x", power_w=600, duration_h=72.0)
@@ -252,23 +252,30 @@ def test_replan_holds_back_a_rejected_run_under_way(tmp_path, capsys, make_probl
         build_instance(make_problem([x], 6)), np.array([1]), solver="plan", status="", wall_s=0.0
     )
     changed = make_problem([x.model_copy(update={"partner": "Z"}), y], 6)
-    plan_file, changed_file = tmp_path / "plan.json", tmp_path / "changed.json"
-    plan_file.write_text(plan.model_dump_json())
-    changed_file.write_text(changed.model_dump_json())
-    out_file = tmp_path / "new.json"
-    args = ["science", "replan", str(changed_file), "--schedule", str(plan_file), "--workers", "1"]
-    assert main([*args, "--now", "2031-01-03T00:00:00Z", "--out", str(out_file)]) == 0
-    out = capsys.readouterr().out
+    out, new = _replan_on_day_2(tmp_path, capsys, plan, changed)
     assert "x#0" in out and "held back" in out
-    new = Schedule.model_validate_json(out_file.read_text())
     assert [(a.request_id, a.start_bucket) for a in new.assignments] == [("y", 4)]
+
+
+def _replan_on_day_2(tmp_path, capsys, plan, problem):
+    """``moonbase science replan`` of ``plan`` on ``problem`` from day 2: its output and the
+    new schedule."""
+    from moonbase.science.solution import Schedule
+
+    plan_file, problem_file = tmp_path / "plan.json", tmp_path / "problem.json"
+    plan_file.write_text(plan.model_dump_json())
+    problem_file.write_text(problem.model_dump_json())
+    out_file = tmp_path / "new.json"
+    args = ["science", "replan", str(problem_file), "--schedule", str(plan_file), "--workers", "1"]
+    assert main([*args, "--now", "2031-01-03T00:00:00Z", "--out", str(out_file)]) == 0
+    return capsys.readouterr().out, Schedule.model_validate_json(out_file.read_text())
 
 
 def test_replan_keeps_a_run_under_way_whose_request_fits_nowhere_now(
     tmp_path, capsys, make_problem, make_request
 ):
     from moonbase.science.instance import build_instance
-    from moonbase.science.solution import Schedule, schedule_from_starts
+    from moonbase.science.solution import schedule_from_starts
 
     # a (500 W, days 1-3) is under way on day 2; from day 2 the station has 450 W, so no 3-day
     # span has room for a any more. It still goes on, and stays in the new schedule.
@@ -277,13 +284,6 @@ def test_replan_keeps_a_run_under_way_whose_request_fits_nowhere_now(
         build_instance(make_problem(requests, 6)), np.array([1]), solver="plan", status="", wall_s=0
     )
     failed = make_problem(requests, 6, power_w=[1000.0] * 2 + [450.0] * 4)
-    plan_file, failed_file = tmp_path / "plan.json", tmp_path / "failed.json"
-    plan_file.write_text(plan.model_dump_json())
-    failed_file.write_text(failed.model_dump_json())
-    out_file = tmp_path / "new.json"
-    args = ["science", "replan", str(failed_file), "--schedule", str(plan_file), "--workers", "1"]
-    assert main([*args, "--now", "2031-01-03T00:00:00Z", "--out", str(out_file)]) == 0
-    out = capsys.readouterr().out
+    out, new = _replan_on_day_2(tmp_path, capsys, plan, failed)
     assert "cannot hold" not in out and "overrun: power_w: bucket 3 needs 500" in out
-    new = Schedule.model_validate_json(out_file.read_text())
     assert [(a.request_id, a.start_bucket) for a in new.assignments] == [("a", 1)]
