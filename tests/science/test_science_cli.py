@@ -83,6 +83,26 @@ def test_schedule_with_lp_bound(tmp_path, capsys):
     assert f"LP bound on the weighted value: {lp:,.1f}" in report.read_text()
 
 
+def test_schedule_a_demo_with_a_data_buffer(tmp_path, capsys):
+    from moonbase.science.checker import check_schedule
+    from moonbase.science.solution import Schedule
+    from moonbase.science.synthetic import synthetic_problem
+
+    demo = ["--demo", "40", "--demo-partners", "3", "--demo-days", "30"]
+    out_file = tmp_path / "buffered.json"
+    args = ["--demo-buffer-gbit", "200", "--solver", "greedy", "--out", str(out_file)]
+    assert main(["science", "schedule", *demo, *args]) == 0
+    assert "200 Gbit buffer" in capsys.readouterr().out
+    schedule = Schedule.model_validate_json(out_file.read_text())
+    assert schedule.assignments
+    assert (
+        check_schedule(synthetic_problem(40, 3, 30, seed=0, data_buffer_gbit=200), schedule) == []
+    )
+    assert main(["science", "schedule", *demo, "--demo-buffer-gbit", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("moonbase: error: --demo-buffer-gbit: ") and err.count("\n") == 1
+
+
 def test_rolling_with_a_work_limit_is_the_api_schedule(tmp_path, capsys):
     from moonbase.science.instance import build_instance
     from moonbase.science.rolling import schedule_rolling

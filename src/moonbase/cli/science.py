@@ -443,7 +443,10 @@ def _runs_not_held(instance, previous, now_bucket: int) -> list[tuple[str, int, 
 def _print_schedules(instance, results, lp: float | None = None) -> None:
     from moonbase.science.report import percent_below, share_table
 
-    summary = Table(title="Schedules", title_justify="left")
+    title = "Schedules"
+    if instance.buffered is not None:
+        title += f" (science data may wait in a {instance.data_buffer_mbit / 1000:,g} Gbit buffer)"
+    summary = Table(title=title, title_justify="left")
     columns = ["solver", "status", "runs", "weighted value", "bound", "gap", "time"]
     if lp is not None:
         columns.insert(-1, f"below LP bound {lp:,.2f}")
