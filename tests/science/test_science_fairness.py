@@ -8,7 +8,8 @@ each partner alone could fill the station. The nearest split of 100 runs is 77/1
 period for both forms (the band form by construction; the penalty form is not proven optimal
 within its time limit, and its warm start, the fair greedy, balances the whole campaign rather
 than each period). The plain greedy, which ignores entitlements, misses by ~50 points: the
-test would catch a scheduler that ignored fairness.
+test would catch a scheduler that ignored fairness; the window search, started from it, meets
+the band.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from moonbase.science.checker import check_schedule
 from moonbase.science.cpsat import schedule_cpsat
 from moonbase.science.greedy import schedule_greedy
 from moonbase.science.instance import build_instance
-from moonbase.science.solution import SchedulerConfig, delivered_shares
+from moonbase.science.rolling import improve_by_windows, schedule_rolling
+from moonbase.science.solution import (
+    SchedulerConfig,
+    band_excess,
+    delivered_shares,
+    job_starts,
+    schedule_from_starts,
+)
 
 
 @pytest.mark.parametrize("mode", ["band", "penalty"])
@@ -45,6 +53,30 @@ def test_equal_demand_shares_match_entitlements(equal_demand, mode):
         deviation = np.abs(shares[partner] - instance.entitlement[i])
         assert deviation.shape == (2,)
         assert np.all(deviation <= 0.01 + 1e-12), (partner, shares[partner])
+
+
+def test_equal_demand_band_by_windows(equal_demand):
+    # The same band, kept window by window (5-day windows, work-limited, one worker), from the
+    # plain greedy, whose shares miss by ~50 points: each window first shrinks the excess.
+    instance = build_instance(equal_demand)
+    config = SchedulerConfig(
+        fairness="band",
+        fairness_tolerance=0.01,
+        fairness_period_days=10.0,
+        time_limit_s=300.0,
+        work_limit=2.0,
+        workers=1,
+    )
+    greedy = job_starts(instance, schedule_greedy(instance))
+    assert band_excess(instance, greedy, config) > 0
+    starts = improve_by_windows(instance, greedy, config, window_days=5.0, sweeps=4)
+    assert band_excess(instance, starts, config) == 0
+    schedule = schedule_from_starts(instance, starts, solver="windows", status="", wall_s=0.0)
+    assert check_schedule(equal_demand, schedule) == []
+    assert len(schedule.assignments) == 200
+    shares = delivered_shares(instance, schedule, period_days=10.0)
+    for i, partner in enumerate(instance.partner_ids):
+        assert np.all(np.abs(shares[partner] - instance.entitlement[i]) <= 0.01 + 1e-12)
 
 
 def test_plain_greedy_ignores_entitlements(equal_demand):
@@ -76,4 +108,13 @@ def test_band_is_enforced_per_period_when_one_partner_lacks_demand(make_problem,
     assert owners == ["A", "A", "B", "C"]
     unfair = schedule_cpsat(build_instance(problem), SchedulerConfig(workers=1))
     assert len(unfair.assignments) == 8
+    # The window search, from the 8-run greedy far outside the band, ends at the same 4 runs.
+    instance = build_instance(problem)
+    greedy = job_starts(instance, schedule_greedy(instance))
+    assert band_excess(instance, greedy, config) > 0
+    windows = schedule_rolling(instance, config.model_copy(update={"work_limit": 5.0}), sweeps=2)
+    assert windows.status == "FEASIBLE"
+    assert sorted(a.partner for a in windows.assignments) == ["A", "A", "B", "C"]
+    # with no sweep at all the search ends at its start, outside the band, and says so
+    assert schedule_rolling(instance, config, sweeps=0).status == "OUTSIDE_BAND"
     assert check_schedule(problem, schedule) == []

@@ -143,7 +143,6 @@ def schedule(
 
     _choice(solver, _SOLVERS, "--solver")
     _choice(fairness, _FAIRNESS, "--fairness")
-    _refuse_rolling_band(solver, fairness)
     if (problem_file is None) == (demo is None):
         raise InputError(
             "give a problem file or --demo N, not both",
@@ -372,7 +371,7 @@ def replan(
 def _refuse_rolling_band(solver: str, fairness: str) -> None:
     if solver == "rolling" and fairness == "band":
         raise InputError(
-            "the window search keeps fairness as a penalty, not a band",
+            "re-planning window by window keeps fairness as a penalty, not a band",
             field="--fairness",
             hint="use --fairness penalty with --solver rolling, or --solver cpsat for a band",
         )
@@ -466,6 +465,13 @@ def _print_schedules(instance, results, lp: float | None = None) -> None:
             row.insert(-1, f"{percent_below(lp, result.value):.2f} %")
         summary.add_row(*row)
     console.print(summary)
+    for name, result in results.items():
+        if result.status == "OUTSIDE_BAND":
+            console.print(
+                f"[yellow]{name}: the window search ended with shares outside their band "
+                "(see the shares below; a longer search, a wider --tolerance or --fairness "
+                "penalty)[/]"
+            )
     shares = Table(title="Delivered share vs entitlement (whole campaign)", title_justify="left")
     table = share_table(instance, results)
     for column in table.columns:

@@ -45,6 +45,7 @@ from moonbase.science.instance import (
 )
 from moonbase.science.priced import better_greedy_starts, fill_priced
 from moonbase.science.solution import (
+    SHARE_SCALE,
     Schedule,
     SchedulerConfig,
     job_starts,
@@ -65,8 +66,6 @@ __all__ = [
     "replan",
     "schedule_cpsat",
 ]
-
-_SHARE_SCALE = 10_000  # entitlements in units of 1/10,000
 
 
 def _runs(mask: np.ndarray) -> list[list[int]]:
@@ -91,6 +90,9 @@ class CpSatScheduler:
     that must be scheduled (something outside the model depends on them). ``planned_starts``
     (per run, ``-1``: none), instead of ``previous``: the starts of a plan in force around a
     window of a larger re-plan; moving or dropping one costs as with ``previous``.
+    ``soft_band`` (with ``fairness="band"``, for a window of a larger schedule whose rest may lie
+    outside the band): each share's excess outside its band costs more than any value
+    (:func:`moonbase.science.solution.band_excess`), instead of being forbidden.
     """
 
     def __init__(
@@ -105,6 +107,7 @@ class CpSatScheduler:
         usage_offset: np.ndarray | None = None,
         required: np.ndarray | None = None,
         planned_starts: np.ndarray | None = None,
+        soft_band: bool = False,
     ):
         self.instance = instance
         self.hint_starts = hint_starts
@@ -119,6 +122,8 @@ class CpSatScheduler:
         self.start: list = []
         self.intervals: list = []
         self.penalty_terms: list = []
+        self.soft_band = soft_band
+        self.band_terms: list = []  # excess outside the band (soft_band)
         self.moved: list = []
         self.runs: list[list[list[int]]] = []  # start domain of each run, as closed intervals
         self.forced_moves = 0
@@ -331,13 +336,19 @@ class CpSatScheduler:
         if not entitled:
             return
         usage, totals, periods, outside = self._period_usage()
-        tol = round(cfg.fairness_tolerance * _SHARE_SCALE)
-        most = _SHARE_SCALE * (int(inst.utilisation.sum()) + outside)
+        tol = round(cfg.fairness_tolerance * SHARE_SCALE)
+        most = SHARE_SCALE * (int(inst.utilisation.sum()) + outside)
         for i in entitled:
-            e = round(float(inst.entitlement[i]) * _SHARE_SCALE)
+            e = round(float(inst.entitlement[i]) * SHARE_SCALE)
             for p in periods:
-                scaled = _SHARE_SCALE * usage[i][p]
-                if cfg.fairness == "band":
+                scaled = SHARE_SCALE * usage[i][p]
+                if cfg.fairness == "band" and self.soft_band:
+                    over = self.model.new_int_var(0, most, f"over_{i}_{p}")
+                    under = self.model.new_int_var(0, most, f"under_{i}_{p}")
+                    self.model.add(over >= scaled - (e + tol) * totals[p])
+                    self.model.add(under >= (e - tol) * totals[p] - scaled)
+                    self.band_terms += [over, under]
+                elif cfg.fairness == "band":
                     self.model.add(scaled <= (e + tol) * totals[p])
                     self.model.add(scaled >= (e - tol) * totals[p])
                 else:
@@ -369,11 +380,13 @@ class CpSatScheduler:
         objective = scale * value
         if penalty_scale:
             objective = objective - penalty_scale * sum(self.penalty_terms)
+        if self.band_terms:  # outside the band costs more than any value
+            objective = objective - (scale * int(inst.weight.sum()) + 1) * sum(self.band_terms)
         if self.moved:
             if self.disruption_weight is None:
                 big = scale * int(inst.weight.sum()) + 1
                 if penalty_scale:
-                    most = len(self.penalty_terms) * _SHARE_SCALE * int(inst.utilisation.sum())
+                    most = len(self.penalty_terms) * SHARE_SCALE * int(inst.utilisation.sum())
                     big += penalty_scale * most  # more than the whole penalty can change
             else:
                 big = round(self.disruption_weight * 100) * scale
@@ -465,7 +478,7 @@ class CpSatScheduler:
                 "objective": solver.objective_value / scale,
                 "objective_bound": solver.best_objective_bound / scale,
             }
-            if not self.penalty_terms and not self.moved:
+            if not self.penalty_terms and not self.moved and not self.band_terms:
                 extra["bound"] = solver.best_objective_bound / scale
             if self.previous is not None:
                 moved = sum(solver.boolean_value(m) for m in self.moved)

@@ -1,7 +1,7 @@
 """Window by window CP-SAT: a large-neighbourhood search for campaigns too large for one model.
 
 Start from the better of the two greedy schedules (priority order, or value density under
-resource prices: :mod:`moonbase.science.priced`; with a fairness penalty, the fair greedy too).
+resource prices: :mod:`moonbase.science.priced`; with fairness, the fair greedy too).
 Then slide a window of ``window_days`` over the campaign, half a window at a time, and at each
 position let CP-SAT re-decide the runs that start inside it: those already there, which may move
 within the window or be dropped, and the most value-dense runs left out so far that could start
@@ -10,9 +10,12 @@ the window sees. Precedences hold across the window's edge: a free run starts af
 predecessors end, a run with a fixed successor stays in the schedule and ends in time for it,
 and a left-out run joins together with its left-out predecessors (if they could start in the
 window too). With ``fairness="penalty"`` each window weighs the shares of the periods it
-touches, counting what the rest of the schedule delivers there. CP-SAT starts each window from
-the current schedule, and a window's result is kept only if it raises the objective (value,
-less the penalty); sweeps repeat while time is left and a sweep still gains.
+touches, counting what the rest of the schedule delivers there; with ``fairness="band"`` it
+first shrinks how far those shares lie outside their bands, then raises the value (a window
+never widens the excess, so a schedule that meets the band keeps meeting it). CP-SAT starts
+each window from the current schedule, and a window's result is kept only if it improves the
+objective (excess outside the band first; value, less the penalty); sweeps repeat while time
+is left and a sweep still gains.
 
 Re-planning (:func:`replan_by_windows`) runs the same search from the re-planning time on,
 starting from the most planned runs that can stay where they are, and each window counts the
@@ -44,6 +47,7 @@ from moonbase.science.priced import better_greedy_starts, value_density
 from moonbase.science.solution import (
     Schedule,
     SchedulerConfig,
+    band_excess,
     fairness_penalty,
     job_starts,
     partner_period_usage,
@@ -205,12 +209,12 @@ def improve_by_windows(
     if given, or after a sweep that gained nothing. With ``config.work_limit`` set, one worker
     and ``sweeps``, the search is reproducible on any machine (as long as no wall-clock limit
     binds).
-    ``config.fairness`` may be ``"none"`` or ``"penalty"`` (each window then weighs the shares
-    of the periods it touches, the rest of the schedule counted as delivered); a ``"band"``
-    cannot be kept window by window from a schedule that breaks it, so it is refused.
-    ``extra_runs`` left-out runs (see :func:`_free_runs`; density under ``prices``, by default
-    the knapsack prices; with the penalty, from each partner in proportion to its entitlement)
-    join each window.
+    With ``config.fairness`` ``"penalty"`` each window weighs the shares of the periods it
+    touches, the rest of the schedule counted as delivered; with ``"band"`` it shrinks first
+    how far they lie outside their bands (:func:`moonbase.science.solution.band_excess`; not
+    when re-planning). ``extra_runs`` left-out runs (see :func:`_free_runs`; density under
+    ``prices``, by default the knapsack prices; with fairness, from each partner in proportion
+    to its entitlement) join each window.
     ``progress(elapsed_s, value)`` is called after every window that gained.
 
     Re-planning: windows start at ``first_bucket`` (runs that start before it are never
@@ -221,7 +225,8 @@ def improve_by_windows(
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
-    _refuse_band(cfg)
+    if planned is not None:
+        _refuse_band(cfg)
     cfg = cfg.model_copy(update={"energy_cuts": False})  # cuts cost more than they help here
     starts = np.asarray(starts, dtype=np.int64).copy()
     if planned is not None:
@@ -230,7 +235,7 @@ def improve_by_windows(
     links = _links(instance)
     failed = np.zeros(instance.n_jobs, dtype=np.int64)
     quota = None
-    if cfg.fairness == "penalty":  # left-out runs join in proportion to entitlements
+    if cfg.fairness != "none":  # left-out runs join in proportion to entitlements
         entitlement = np.nan_to_num(instance.entitlement, nan=1.0)
         quota = np.ceil(extra_runs * entitlement).astype(np.int64)
 
@@ -264,7 +269,7 @@ def improve_by_windows(
                 continue
             sub = _window_instance(instance, runs, earliest, latest, left, lo, hi)
             outside = None
-            if cfg.fairness == "penalty":
+            if cfg.fairness != "none":
                 rest = starts.copy()
                 rest[runs] = -1
                 outside = partner_period_usage(instance, rest, cfg.fairness_period_days)
@@ -278,6 +283,7 @@ def improve_by_windows(
                 required=required,
                 planned_starts=None if planned is None else planned[runs],
                 disruption_weight=disruption_weight,
+                soft_band=True,
             ).solve()
             candidate = starts.copy()
             candidate[runs] = job_starts(sub, result)
@@ -357,10 +363,11 @@ def replan_by_windows(
 
 def _score(instance, starts, config, planned, disruption_weight) -> tuple[float, float]:
     """What a window must raise: (minus the moved planned runs, when every move costs more
-    than any value; else 0) and the value less the fairness penalty and the moves' cost."""
+    than any value; with a fairness band, minus the shares' excess outside it; else 0) and the
+    value less the fairness penalty and the moves' cost."""
     objective = _objective(instance, starts, config)
     if planned is None:
-        return 0.0, objective
+        return -float(band_excess(instance, starts, config)), objective
     moved = float(np.sum((planned >= 0) & (starts != planned)))
     if disruption_weight is None:
         return -moved, objective
@@ -374,8 +381,8 @@ def _gains(new: tuple[float, float], old: tuple[float, float]) -> bool:
 def _refuse_band(config: SchedulerConfig) -> None:
     if config.fairness == "band":
         raise ValueError(
-            "the window search keeps fairness as a penalty, not a band: "
-            "use fairness='penalty' (or the single CP-SAT model for a band)"
+            "re-planning window by window keeps fairness as a penalty, not a band: "
+            "use fairness='penalty' (or the single CP-SAT re-plan for a band)"
         )
 
 
@@ -385,13 +392,14 @@ def _objective(instance: Instance, starts: np.ndarray, config: SchedulerConfig) 
 
 
 def first_schedule(instance: Instance, config: SchedulerConfig | None = None) -> np.ndarray:
-    """The starting point of the search: the best greedy schedule by value, or with
-    ``fairness="penalty"`` by value less the penalty (the fair greedy included)."""
+    """The starting point of the search: the best greedy schedule by value, or with fairness
+    (the fair greedy included) by the least excess outside the band, then by value less the
+    penalty."""
     cfg = config or SchedulerConfig()
-    if cfg.fairness != "penalty":
+    if cfg.fairness == "none":
         return better_greedy_starts(instance)
     candidates = (better_greedy_starts(instance), greedy_starts(instance, fair=True))
-    return max(candidates, key=lambda starts: _objective(instance, starts, cfg))
+    return max(candidates, key=lambda starts: _score(instance, starts, cfg, None, None))
 
 
 def schedule_rolling(
@@ -407,12 +415,13 @@ def schedule_rolling(
     ``config.time_limit_s`` is the whole budget; each window gets at most a twentieth of it (and
     at most 3 s: many short windows gain more than a few long ones; with ``config.work_limit``
     that limits each window instead of the 3 s), and less where the budget left is short (see
-    :func:`improve_by_windows`). Fairness: ``"none"`` or ``"penalty"``. ``sweeps`` and
-    ``progress``: see :func:`improve_by_windows` (elapsed time counted from here).
+    :func:`improve_by_windows`). With ``fairness="band"`` the status is ``OUTSIDE_BAND`` if
+    the search ends with some share outside its band (``band_excess`` says how far), else
+    ``FEASIBLE``. ``sweeps`` and ``progress``: see :func:`improve_by_windows` (elapsed time
+    counted from here).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
-    _refuse_band(cfg)
     starts = first_schedule(instance, cfg)
     starts = _search(
         instance, starts, cfg, began, window_days=window_days, sweeps=sweeps, progress=progress
@@ -421,7 +430,7 @@ def schedule_rolling(
         instance,
         starts,
         solver=f"cpsat-rolling ({window_days:g} d windows)",
-        status="FEASIBLE",
+        status="FEASIBLE" if band_excess(instance, starts, cfg) == 0 else "OUTSIDE_BAND",
         wall_s=time.perf_counter() - began,
     )
 

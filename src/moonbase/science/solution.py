@@ -14,6 +14,7 @@ __all__ = [
     "Assignment",
     "Schedule",
     "SchedulerConfig",
+    "band_excess",
     "delivered_shares",
     "fairness_penalty",
     "partner_period_usage",
@@ -193,6 +194,28 @@ def fairness_penalty(instance: Instance, starts: np.ndarray, config: SchedulerCo
     usage = partner_period_usage(instance, starts, config.fairness_period_days).astype(float)
     excess = usage[entitled] - instance.entitlement[entitled, None] * usage.sum(axis=0)
     return config.fairness_weight * float(np.abs(excess).sum()) / 100.0
+
+
+#: Entitlements and tolerances in units of 1/10,000, as CP-SAT holds them.
+SHARE_SCALE = 10_000
+
+
+def band_excess(instance: Instance, starts: np.ndarray, config: SchedulerConfig) -> int:
+    """How far the runs at ``starts`` lie outside the ``"band"`` fairness of ``config``: the sum
+    over entitled partners and periods of ``max(0, |10,000 U_ip - e_i U_p| - t U_p)``, with
+    ``e_i`` and the tolerance ``t`` in units of 1/10,000 (as CP-SAT rounds them) and ``U`` in
+    utilisation units; 0 when every share lies in its band (or fairness is not a band)."""
+    entitled = np.flatnonzero(np.isfinite(instance.entitlement))
+    if config.fairness != "band" or entitled.size == 0:
+        return 0
+    usage = partner_period_usage(instance, starts, config.fairness_period_days)
+    total = usage.sum(axis=0)
+    share = np.round(instance.entitlement[entitled] * SHARE_SCALE).astype(np.int64)[:, None]
+    tol = round(config.fairness_tolerance * SHARE_SCALE)
+    scaled = SHARE_SCALE * usage[entitled]
+    over = np.maximum(0, scaled - (share + tol) * total)
+    under = np.maximum(0, (share - tol) * total - scaled)
+    return int((over + under).sum())
 
 
 def resource_use(instance: Instance, starts: np.ndarray, runs: np.ndarray) -> np.ndarray:
