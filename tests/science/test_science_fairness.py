@@ -31,12 +31,10 @@ from moonbase.science.solution import (
 )
 
 
-@pytest.mark.parametrize("mode", ["band", "penalty"])
-def test_equal_demand_shares_match_entitlements(equal_demand, mode):
-    # The band is proven optimal in about a second; the penalty model stops at a work limit
-    # (with one worker: the same schedule on any machine), the wall-clock limit far off.
-    instance = build_instance(equal_demand)
-    config = SchedulerConfig(
+def _equal_demand_config(mode: str) -> SchedulerConfig:
+    """1 point of tolerance (band) or 5 value points per run of deviation (penalty), 10-day
+    periods; one worker and a work limit, with the wall-clock limit far off."""
+    return SchedulerConfig(
         fairness=mode,
         fairness_tolerance=0.01,
         fairness_weight=5.0,
@@ -45,7 +43,14 @@ def test_equal_demand_shares_match_entitlements(equal_demand, mode):
         work_limit=2.0,
         workers=1,
     )
-    schedule = schedule_cpsat(instance, config)
+
+
+@pytest.mark.parametrize("mode", ["band", "penalty"])
+def test_equal_demand_shares_match_entitlements(equal_demand, mode):
+    # The band is proven optimal in about a second; the penalty model stops at a work limit
+    # (with one worker: the same schedule on any machine), the wall-clock limit far off.
+    instance = build_instance(equal_demand)
+    schedule = schedule_cpsat(instance, _equal_demand_config(mode))
     assert check_schedule(equal_demand, schedule) == []
     assert len(schedule.assignments) == 200  # the station is used fully: fairness costs no value
     shares = delivered_shares(instance, schedule, period_days=10.0)
@@ -59,14 +64,7 @@ def test_equal_demand_band_by_windows(equal_demand):
     # The same band, kept window by window (5-day windows, work-limited, one worker), from the
     # plain greedy, whose shares miss by ~50 points: each window first shrinks the excess.
     instance = build_instance(equal_demand)
-    config = SchedulerConfig(
-        fairness="band",
-        fairness_tolerance=0.01,
-        fairness_period_days=10.0,
-        time_limit_s=300.0,
-        work_limit=2.0,
-        workers=1,
-    )
+    config = _equal_demand_config("band")
     greedy = job_starts(instance, schedule_greedy(instance))
     assert band_excess(instance, greedy, config) > 0
     starts = improve_by_windows(instance, greedy, config, window_days=5.0, sweeps=4)
