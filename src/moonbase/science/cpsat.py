@@ -210,7 +210,7 @@ class CpSatScheduler:
         """The downlink with a data buffer (see the module docstring)."""
         inst = self.instance
         b = inst.buffered
-        made: dict[int, list] = {}
+        made = []
         for j in users:
             if not self.runs[j]:
                 continue
@@ -222,21 +222,9 @@ class CpSatScheduler:
             ).only_enforce_if(self.present[j])
             self.start_literals[int(j)] = (starts, literals)
             rate, d = int(inst.demand[j, b]), int(inst.duration[j])
-            for s, x in zip(starts, literals, strict=True):
-                for t in range(int(s), int(s) + d):
-                    made.setdefault(t, []).append(rate * x)
+            made += [(int(s), d, rate * x) for s, x in zip(starts, literals, strict=True)]
         if made:
-            lo, hi = min(made), max(made)
-            self.levels = (
-                lo,
-                _add_levels(
-                    self.model,
-                    self.capacity[b],
-                    inst.data_buffer_mbit,
-                    lo,
-                    [sum(made.get(t, [])) for t in range(lo, hi + 1)],
-                ),
-            )
+            self.levels = _add_levels(self.model, self.capacity[b], inst.data_buffer_mbit, made)
 
     def _add_energy_cuts(self, max_supports: int = 256) -> None:
         """Redundant energy bounds that tighten the LP relaxation (and so the reported bound).
@@ -506,23 +494,29 @@ class CpSatScheduler:
         )
 
 
-def _add_levels(model, residual: np.ndarray, buffer: int, lo: int, made: list) -> list:
-    """Buffer level variables for buckets ``lo, lo + 1, ...`` (one per expression of ``made``,
-    the data the model's runs make in that bucket) on top of ``residual`` (the downlink less
-    the data of everything else): the level before ``lo`` is that of ``residual`` alone, each
-    level is at least the last plus what is made less what can be sent, at most ``buffer``, and
-    the last at most the ceiling the later data leave (:func:`moonbase.science.buffer.ceiling`).
+def _add_levels(model, residual: np.ndarray, buffer: int, made: list) -> tuple[int, list]:
+    """Buffer level variables over the buckets the model's runs make data in: ``made`` lists
+    ``(start, duration, data per bucket)`` (an expression: a rate times a literal), on top of
+    ``residual`` (the downlink less the data of everything else). The level before the first
+    such bucket is that of ``residual`` alone, each level is at least the last plus what is made
+    less what can be sent, at most ``buffer``, and the last at most the ceiling the later data
+    leave (:func:`moonbase.science.buffer.ceiling`). Returns the first bucket and the levels.
     """
-    hi = lo + len(made) - 1
+    lo = min(s for s, _, _ in made)
+    hi = max(s + d for s, d, _ in made) - 1
+    per_bucket = [[] for _ in range(lo, hi + 1)]
+    for s, d, expr in made:
+        for t in range(s, s + d):
+            per_bucket[t - lo].append(expr)
     last = int(buffer_levels(residual)[lo - 1]) if lo > 0 else 0
     top = int(ceiling(residual, buffer)[hi])
     variables = []
-    for t, expr in zip(range(lo, hi + 1), made, strict=True):
+    for t, terms in zip(range(lo, hi + 1), per_bucket, strict=True):
         level = model.new_int_var(0, max(0, buffer if t < hi else top), f"level{t}")
-        model.add(level >= last + expr - int(residual[t]))
+        model.add(level >= last + sum(terms) - int(residual[t]))
         variables.append(level)
         last = level
-    return variables
+    return lo, variables
 
 
 def schedule_cpsat(instance: Instance, config: SchedulerConfig | None = None) -> Schedule:
@@ -710,22 +704,18 @@ def keep_most(
 
 def _keep_within_buffer(model, instance, keep, candidates, starts, residual, wanted) -> None:
     """:func:`keep_most`'s limit on the runs kept, if the data buffer would overflow with all
-    of them (``wanted``: their data per bucket): buffer levels over the buckets they make data
-    in, with what the kept ones make (:func:`_add_levels`)."""
+    of them (``wanted``: their data per bucket): buffer levels with what the kept ones make
+    (:func:`_add_levels`)."""
     b, buffer = instance.buffered, instance.data_buffer_mbit
     if not np.any(buffer_levels(residual - wanted) > buffer):
         return
-    makers = candidates[instance.demand[candidates, b] > 0]
-    if makers.size == 0:
-        return
-    lo = int(starts[makers].min())
-    hi = int((starts[makers] + instance.duration[makers]).max()) - 1
-    made = [[] for _ in range(lo, hi + 1)]
-    for j in makers:
-        s = int(starts[j])
-        for t in range(s, s + int(instance.duration[j])):
-            made[t - lo].append(int(instance.demand[j, b]) * keep[int(j)])
-    _add_levels(model, residual, buffer, lo, [sum(terms) for terms in made])
+    made = [
+        (int(starts[j]), int(instance.duration[j]), int(instance.demand[j, b]) * keep[int(j)])
+        for j in candidates
+        if instance.demand[j, b] > 0
+    ]
+    if made:
+        _add_levels(model, residual, buffer, made)
 
 
 def _kept(instance: Instance, previous_starts, now_bucket: int, capacity) -> np.ndarray:
