@@ -25,7 +25,6 @@ import os
 import sys
 import time
 
-import numpy as np
 from ortools.sat.python import cp_model
 
 from moonbase.science.bounds import energy_knapsack_bound, lp_bound
@@ -35,7 +34,11 @@ from moonbase.science.greedy import schedule_greedy
 from moonbase.science.instance import build_instance
 from moonbase.science.priced import priced_starts
 from moonbase.science.rolling import schedule_rolling
-from moonbase.science.solution import SchedulerConfig, delivered_shares, schedule_from_starts
+from moonbase.science.solution import (
+    SchedulerConfig,
+    largest_share_deviation,
+    schedule_from_starts,
+)
 from moonbase.science.synthetic import synthetic_problem
 
 GAPS = (0.10, 0.05, 0.02)
@@ -59,17 +62,6 @@ class _GapClock(cp_model.CpSolverSolutionCallback):
         for target in GAPS:
             if gap <= target and target not in self.reached:
                 self.reached[target] = now
-
-
-def _fairness(instance, schedule, period_days) -> float:
-    """Largest |delivered share - entitlement| over partners and periods, percentage points."""
-    shares = delivered_shares(instance, schedule, period_days=period_days)
-    worst = 0.0
-    for i, partner in enumerate(instance.partner_ids):
-        deviation = np.abs(shares[partner] - instance.entitlement[i])
-        if np.isfinite(deviation).any():
-            worst = max(worst, float(np.nanmax(deviation)))
-    return 100 * worst
 
 
 def _solve_cpsat(instance, config):
@@ -178,8 +170,8 @@ def main(argv=None) -> int:
                 f"{schedule.value:,.1f}",
                 f"{schedule.value / max(greedy.value, 1e-9):.3f}",
                 f"{100 * (bound - schedule.value) / bound:.2f} %",
-                f"{_fairness(instance, schedule, None):.1f}",
-                f"{_fairness(instance, schedule, 365.25):.1f}",
+                f"{100 * largest_share_deviation(instance, schedule):.1f}",
+                f"{100 * largest_share_deviation(instance, schedule, period_days=365.25):.1f}",
                 f"{schedule.wall_s:.1f}",
                 "ok" if not violations else f"{len(violations)} VIOLATIONS",
             )

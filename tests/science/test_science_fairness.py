@@ -27,6 +27,7 @@ from moonbase.science.solution import (
     band_excess,
     delivered_shares,
     job_starts,
+    largest_share_deviation,
     schedule_from_starts,
 )
 
@@ -79,8 +80,13 @@ def test_equal_demand_band_by_windows(equal_demand):
 
 def test_plain_greedy_ignores_entitlements(equal_demand):
     instance = build_instance(equal_demand)
-    shares = delivered_shares(instance, schedule_greedy(instance))
+    schedule = schedule_greedy(instance)
+    shares = delivered_shares(instance, schedule)
     assert abs(shares["NASA"][0] - 0.766) > 0.3  # equal demand, no fairness: 25 % each
+    # the largest deviation is NASA's, 76.6 - 25 points, in the campaign and in each period
+    for period_days in (None, 10.0):
+        deviation = largest_share_deviation(instance, schedule, period_days=period_days)
+        assert deviation == pytest.approx(0.766 - 0.25)
 
 
 def test_band_is_enforced_per_period_when_one_partner_lacks_demand(make_problem, make_request):

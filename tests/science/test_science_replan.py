@@ -317,3 +317,84 @@ def test_a_run_under_way_stays_when_its_request_fits_nowhere_any_more(make_probl
             "power_w: bucket 2 uses 500, capacity 450",
             "power_w: bucket 3 uses 500, capacity 450",
         ]
+
+
+def test_a_fairness_band_comes_before_the_moves(make_problem, make_request):
+    # A and B are entitled to half each, within +/-5 % over the whole 6 days. The plan: one
+    # 600 W run a day (the station has 1000 W), A and B in turn; a0 and b0 are done by day 2.
+    # Day 3 fails (450 W), so b1 must go. Without the band that is the only move (A 3 runs, B 2:
+    # 60/40). With it, one of A's planned runs goes too (2 moves, 2 runs each): every day
+    # holds one run at most, so nothing can make up for b1.
+    from moonbase.science.models import Partner
+
+    partners = (Partner(id="A", entitlement=0.5), Partner(id="B", entitlement=0.5))
+    ids = ["a0", "b0", "a1", "b1", "a2", "b2"]
+    requests = [make_request(r, partner=r[0].upper(), power_w=600) for r in ids]
+    plan = {r: day for day, r in enumerate(ids)}
+    first = _previous(make_problem(requests, 6, partners=partners), plan)
+    power = [1000.0] * 3 + [450.0] + [1000.0] * 2
+    failed = make_problem(requests, 6, power_w=power, partners=partners)
+    best = _best_with_band(failed, plan, now=2)
+    assert best == (False, 2, -4)
+    instance = build_instance(failed)
+    for replanner, config, options in (
+        (replan, CONFIG, {}),
+        (replan_by_windows, WINDOW_CONFIG, WINDOWS),
+    ):
+        for fairness in ("none", "band"):
+            update = {"fairness": fairness, "fairness_tolerance": 0.05, "fairness_period_days": 6.0}
+            new = replanner(instance, first, 2, config.model_copy(update=update), **options)
+            assert check_schedule(failed, new) == []
+            runs = {rid: s for (rid, _), s in _runs(new).items()}
+            assert runs["a0"] == 0 and runs["b0"] == 1 and "b1" not in runs
+            if fairness == "band":
+                assert (_outside_band(runs), new.moved, -len(runs)) == best, replanner.__name__
+                assert new.status != "OUTSIDE_BAND"
+            else:
+                assert new.moved == 1 and len(runs) == 5
+
+
+def _outside_band(runs) -> bool:
+    """A and B must have the same number of identical runs to lie within 50 +/- 5 %."""
+    a = sum(rid.startswith("a") for rid in runs)
+    return a != len(runs) - a
+
+
+def _best_with_band(failed, plan, now):
+    """Brute force: the least (outside the band, moved or dropped, minus runs) over every
+    schedule the checker accepts that keeps the runs done before ``now``."""
+    free = [r for r, s in plan.items() if s >= now]
+    best = None
+    for choice in itertools.product(range(-1, 6), repeat=len(free)):
+        if any(0 <= s < now for s in choice):
+            continue
+        runs = {r: s for r, s in plan.items() if s < now}
+        runs.update({r: s for r, s in zip(free, choice, strict=True) if s >= 0})
+        if check_schedule(failed, _previous(failed, runs)):
+            continue
+        moved = sum(runs.get(r) != plan[r] for r in free)
+        key = (_outside_band(runs), moved, -len(runs))
+        best = key if best is None else min(best, key)
+    return best
+
+
+def test_a_band_the_work_done_breaks_is_reported(make_problem, make_request):
+    # a0 and a1 (A) are done; from day 2 the station has 450 W, so no run fits and B gets
+    # nothing: both re-planners keep the work done, drop the rest and say the band is missed.
+    from moonbase.science.models import Partner
+
+    partners = (Partner(id="A", entitlement=0.5), Partner(id="B", entitlement=0.5))
+    ids = ["a0", "a1", "b0", "b1"]
+    requests = [make_request(r, partner=r[0].upper(), power_w=600) for r in ids]
+    plan = {r: day for day, r in enumerate(ids)}
+    first = _previous(make_problem(requests, 6, partners=partners), plan)
+    failed = make_problem(requests, 6, power_w=[1000.0] * 2 + [450.0] * 4, partners=partners)
+    instance = build_instance(failed)
+    update = {"fairness": "band", "fairness_tolerance": 0.05, "fairness_period_days": 6.0}
+    for new in (
+        replan(instance, first, 2, CONFIG.model_copy(update=update)),
+        replan_by_windows(instance, first, 2, WINDOW_CONFIG.model_copy(update=update), **WINDOWS),
+    ):
+        assert new.status == "OUTSIDE_BAND"
+        assert _runs(new) == {("a0", 0): 0, ("a1", 0): 1}
+        assert new.moved == 2

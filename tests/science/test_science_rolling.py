@@ -154,15 +154,6 @@ def test_cpsat_counts_the_usage_outside_its_window(make_problem, make_request):
     assert beside.objective == pytest.approx(beside.value)  # no penalty left
 
 
-def test_window_replan_refuses_a_band():
-    from moonbase.science.rolling import replan_by_windows
-
-    instance = build_instance(synthetic_problem(10, 2, 30, seed=1))
-    plan = schedule_rolling(instance, SchedulerConfig(time_limit_s=1.0, workers=1))
-    with pytest.raises(ValueError, match="penalty"):
-        replan_by_windows(instance, plan, 10, SchedulerConfig(fairness="band", time_limit_s=1.0))
-
-
 def test_a_short_budget_is_shared_so_that_the_sweep_reaches_the_campaign_end(monkeypatch):
     # 25 windows of 30 days (half a window apart) over a year, a 30 s cap per window and 100 s
     # in all: with the cap each, the sweep would end after about 3 windows' worth of full

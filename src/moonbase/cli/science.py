@@ -265,7 +265,6 @@ def replan(
 
     _choice(solver, ("cpsat", "rolling"), "--solver")
     _choice(fairness, _FAIRNESS, "--fairness")
-    _refuse_rolling_band(solver, fairness)
     problem = read_model(problem_file, SchedulingProblem)
     previous = read_model(schedule_file, Schedule)
     if disruption_weight is not None and disruption_weight < 0:
@@ -348,10 +347,15 @@ def replan(
         console.print(held)
     for overrun in result.overruns:
         console.print(f"[yellow]overrun: {overrun}[/]")
+    if result.status == "OUTSIDE_BAND":
+        console.print(
+            "[yellow]the re-plan leaves some shares outside their band: the work done holds "
+            "them there, or a longer search would bring them in (--report shows the shares)[/]"
+        )
     if "found no solution" in result.solver:
         why = "CP-SAT found no re-plan in time"
         if result.status == "INFEASIBLE":
-            why = "no re-plan meets every rule (a fairness band, with the work already done?)"
+            why = "no re-plan meets every rule"
         console.print(
             f"[yellow]{why}: this is what of the plan still fits, with runs added where they "
             "fit; --solver rolling searches window by window[/]"
@@ -366,15 +370,6 @@ def replan(
         sections = [science_section(instance, {"in force": previous, "re-planned": result})]
         write_report(report, "Science re-plan", sections)
         console.print(f"wrote {report}")
-
-
-def _refuse_rolling_band(solver: str, fairness: str) -> None:
-    if solver == "rolling" and fairness == "band":
-        raise InputError(
-            "re-planning window by window keeps fairness as a penalty, not a band",
-            field="--fairness",
-            hint="use --fairness penalty with --solver rolling, or --solver cpsat for a band",
-        )
 
 
 def _scheduler_config(**fields):

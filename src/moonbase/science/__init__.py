@@ -32,6 +32,7 @@ from moonbase.science.solution import (
     Schedule,
     SchedulerConfig,
     delivered_shares,
+    largest_share_deviation,
     runs_started,
 )
 from moonbase.science.synthetic import synthetic_problem
@@ -58,6 +59,7 @@ __all__ = [
     "build_instance",
     "check_schedule",
     "delivered_shares",
+    "largest_share_deviation",
     "preset_partners",
     "replan",
     "replan_by_windows",

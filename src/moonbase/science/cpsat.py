@@ -48,6 +48,7 @@ from moonbase.science.solution import (
     SHARE_SCALE,
     Schedule,
     SchedulerConfig,
+    band_excess,
     job_starts,
     period_of_bucket,
     resource_use,
@@ -66,6 +67,10 @@ __all__ = [
     "replan",
     "schedule_cpsat",
 ]
+
+
+#: CP-SAT refuses a model whose objective could overflow 64-bit integers; keep clear of it.
+_MAX_OBJECTIVE = 2**62
 
 
 def _runs(mask: np.ndarray) -> list[list[int]]:
@@ -90,9 +95,10 @@ class CpSatScheduler:
     that must be scheduled (something outside the model depends on them). ``planned_starts``
     (per run, ``-1``: none), instead of ``previous``: the starts of a plan in force around a
     window of a larger re-plan; moving or dropping one costs as with ``previous``.
-    ``soft_band`` (with ``fairness="band"``, for a window of a larger schedule whose rest may lie
-    outside the band): each share's excess outside its band costs more than any value
-    (:func:`moonbase.science.solution.band_excess`), instead of being forbidden.
+    ``soft_band`` (with ``fairness="band"``; for re-planning, where the work done may already
+    hold a share outside its band, and for a window of a larger schedule): each share's excess
+    outside its band (:func:`moonbase.science.solution.band_excess`) costs more than all the
+    rest (moves and value), instead of being forbidden.
     """
 
     def __init__(
@@ -124,6 +130,7 @@ class CpSatScheduler:
         self.penalty_terms: list = []
         self.soft_band = soft_band
         self.band_terms: list = []  # excess outside the band (soft_band)
+        self.band_most = 0  # the most the band terms can sum to
         self.moved: list = []
         self.runs: list[list[list[int]]] = []  # start domain of each run, as closed intervals
         self.forced_moves = 0
@@ -277,13 +284,14 @@ class CpSatScheduler:
 
     def _period_usage(self):
         """Utilisation per (partner, period) as linear expressions (plus ``usage_offset``), the
-        period totals, and the periods fairness covers."""
+        period totals, the periods fairness covers, and the most each expression can reach."""
         inst, cfg = self.instance, self.config
         period_of = period_of_bucket(inst.n_buckets, inst.bucket_hours, cfg.fairness_period_days)
         n_periods = int(period_of[-1]) + 1
         first = np.searchsorted(period_of, np.arange(n_periods), side="left")
         last = np.searchsorted(period_of, np.arange(n_periods), side="right") - 1
         terms = [[[] for _ in range(n_periods)] for _ in inst.partner_ids]
+        peak = np.zeros((len(inst.partner_ids), n_periods), dtype=np.int64)
         reached = np.zeros(n_periods, dtype=bool)
         for j in range(inst.n_jobs):
             if not self.runs[j]:
@@ -293,6 +301,7 @@ class CpSatScheduler:
             )
             reached[periods] = True
             u, i = int(inst.utilisation[j]), int(inst.job_partner[j])
+            peak[i, periods] += u
             if len(periods) == 1:
                 terms[i][periods[0]].append(u * self.present[j])
                 continue
@@ -314,7 +323,7 @@ class CpSatScheduler:
             for i, row in enumerate(terms)
         ]
         totals = [sum(usage[i][p] for i in range(len(usage))) for p in range(n_periods)]
-        return usage, totals, np.flatnonzero(reached), int(offset.sum())
+        return usage, totals, np.flatnonzero(reached), int(offset.sum()), peak + offset
 
     def _add_fairness(self) -> None:
         inst, cfg = self.instance, self.config
@@ -323,7 +332,7 @@ class CpSatScheduler:
         entitled = [i for i, e in enumerate(inst.entitlement) if np.isfinite(e)]
         if not entitled:
             return
-        usage, totals, periods, outside = self._period_usage()
+        usage, totals, periods, outside, peak = self._period_usage()
         tol = round(cfg.fairness_tolerance * SHARE_SCALE)
         most = SHARE_SCALE * (int(inst.utilisation.sum()) + outside)
         for i in entitled:
@@ -331,11 +340,15 @@ class CpSatScheduler:
             for p in periods:
                 scaled = SHARE_SCALE * usage[i][p]
                 if cfg.fairness == "band" and self.soft_band:
-                    over = self.model.new_int_var(0, most, f"over_{i}_{p}")
-                    under = self.model.new_int_var(0, most, f"under_{i}_{p}")
+                    # as tight as the shares allow: the excess weighs more than all else
+                    top_over = SHARE_SCALE * int(peak[i, p])
+                    top_under = max(0, e - tol) * int(peak[:, p].sum())
+                    over = self.model.new_int_var(0, top_over, f"over_{i}_{p}")
+                    under = self.model.new_int_var(0, top_under, f"under_{i}_{p}")
                     self.model.add(over >= scaled - (e + tol) * totals[p])
                     self.model.add(under >= (e - tol) * totals[p] - scaled)
                     self.band_terms += [over, under]
+                    self.band_most += top_over + top_under
                 elif cfg.fairness == "band":
                     self.model.add(scaled <= (e + tol) * totals[p])
                     self.model.add(scaled >= (e - tol) * totals[p])
@@ -366,19 +379,28 @@ class CpSatScheduler:
         penalty_scale = round(cfg.fairness_weight * 10) if self.penalty_terms else 0
         scale = 100_000 if penalty_scale else 1
         objective = scale * value
+        span = scale * int(inst.weight.sum())  # the most the objective so far can change
         if penalty_scale:
             objective = objective - penalty_scale * sum(self.penalty_terms)
-        if self.band_terms:  # outside the band costs more than any value
-            objective = objective - (scale * int(inst.weight.sum()) + 1) * sum(self.band_terms)
+            span += (
+                penalty_scale * len(self.penalty_terms) * SHARE_SCALE * int(inst.utilisation.sum())
+            )
         if self.moved:
-            if self.disruption_weight is None:
-                big = scale * int(inst.weight.sum()) + 1
-                if penalty_scale:
-                    most = len(self.penalty_terms) * SHARE_SCALE * int(inst.utilisation.sum())
-                    big += penalty_scale * most  # more than the whole penalty can change
+            if self.disruption_weight is None:  # a move costs more than all the rest
+                big = span + 1
             else:
                 big = round(self.disruption_weight * 100) * scale
             objective = objective - big * sum(self.moved)
+            span += big * len(self.moved)
+        if self.band_terms:  # outside the band costs more than all the rest
+            objective = objective - (span + 1) * sum(self.band_terms)
+            span += (span + 1) * self.band_most
+        if span >= _MAX_OBJECTIVE:
+            raise ValueError(
+                "the objective's terms are too large for CP-SAT's 64-bit integers "
+                f"({span:.3g}): schedule this many runs window by window "
+                "(moonbase.science.rolling)"
+            )
         self.objective_scale = scale
         self.model.maximize(objective)
 
@@ -781,12 +803,21 @@ def replan(
     from :func:`kept_starts` with the runs it leaves out added where they fit (price-guided
     greedy, from ``now_bucket`` on), which is also the result if CP-SAT finds nothing in time.
     Runs done or under way stay even where the new station has no room or window for them at
-    all (:func:`holding_runs_started`).
+    all (:func:`holding_runs_started`). A fairness band is kept where the work done allows: how
+    far the shares lie outside it is minimised before the moves, and the status is
+    ``OUTSIDE_BAND`` if some excess is left.
     """
-    return CpSatScheduler(
-        holding_runs_started(instance, previous, now_bucket),
-        config,
+    cfg = config or SchedulerConfig()
+    instance = holding_runs_started(instance, previous, now_bucket)
+    result = CpSatScheduler(
+        instance,
+        cfg,
         previous=previous,
         now_bucket=now_bucket,
         disruption_weight=disruption_weight,
+        soft_band=True,
     ).solve()
+    solved = result.status in ("OPTIMAL", "FEASIBLE")
+    if solved and band_excess(instance, job_starts(instance, result), cfg) > 0:
+        result = result.model_copy(update={"status": "OUTSIDE_BAND"})
+    return result

@@ -19,7 +19,8 @@ is left and a sweep still gains.
 
 Re-planning (:func:`replan_by_windows`) runs the same search from the re-planning time on,
 starting from the most planned runs that can stay where they are, and each window counts the
-planned runs it moves or drops before the value (or at a price per move).
+planned runs it moves or drops after the excess outside a band and before the value (or at a
+price per move).
 
 The result is a heuristic without a global bound of its own: compare it with the knapsack bound
 (:mod:`moonbase.science.bounds`), which on the synthetic campaigns equals the bound of the
@@ -211,8 +212,8 @@ def improve_by_windows(
     binds).
     With ``config.fairness`` ``"penalty"`` each window weighs the shares of the periods it
     touches, the rest of the schedule counted as delivered; with ``"band"`` it shrinks first
-    how far they lie outside their bands (:func:`moonbase.science.solution.band_excess`; not
-    when re-planning). ``extra_runs`` left-out runs (see :func:`_free_runs`; density under
+    how far they lie outside their bands (:func:`moonbase.science.solution.band_excess`).
+    ``extra_runs`` left-out runs (see :func:`_free_runs`; density under
     ``prices``, by default the knapsack prices; with fairness, from each partner in proportion
     to its entitlement) join each window.
     ``progress(elapsed_s, value)`` is called after every window that gained.
@@ -220,13 +221,12 @@ def improve_by_windows(
     Re-planning: windows start at ``first_bucket`` (runs that start before it are never
     re-decided), and ``planned`` (per run, ``-1``: none) are the starts of the plan in force:
     moving or dropping one costs ``disruption_weight`` value points, or with ``None`` more than
-    any value (a window gains by moving fewer runs first, then by value). A planned run that
+    any value (a window gains by moving fewer runs first, then by value; a band's excess comes
+    before both). A planned run that
     is elsewhere or left out joins, first, the windows its planned start lies in.
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
-    if planned is not None:
-        _refuse_band(cfg)
     cfg = cfg.model_copy(update={"energy_cuts": False})  # cuts cost more than they help here
     starts = np.asarray(starts, dtype=np.int64).copy()
     if planned is not None:
@@ -239,7 +239,7 @@ def improve_by_windows(
         entitlement = np.nan_to_num(instance.entitlement, nan=1.0)
         quota = np.ceil(extra_runs * entitlement).astype(np.int64)
 
-    def score(candidate: np.ndarray) -> tuple[float, float]:
+    def score(candidate: np.ndarray) -> tuple[float, float, float]:
         return _score(instance, candidate, cfg, planned, disruption_weight)
 
     current = score(starts)
@@ -315,18 +315,19 @@ def replan_by_windows(
     way go on where a failure lowered the capacity, and ``Schedule.overruns`` says where),
     nothing new starts before ``now_bucket``, and each window minimises the planned runs that
     move or are dropped first, then maximises the value (or, with ``disruption_weight``, each
-    move costs that many value points). The search starts from the most planned runs that
-    can stay where they are (:func:`moonbase.science.cpsat.keep_most`, a quarter of
-    ``config.time_limit_s``), with left-out runs added where they fit (price-guided greedy),
-    and slides windows from ``now_bucket`` on (:func:`improve_by_windows`; the rest of the
-    time, shared as in :func:`schedule_rolling`). ``Schedule.moved`` counts the planned runs
+    move costs that many value points); with a fairness band, it shrinks the shares' excess
+    outside the band before all that, and the status is ``OUTSIDE_BAND`` if some is left. The
+    search starts from the most planned runs that can stay where they are
+    (:func:`moonbase.science.cpsat.keep_most`, a quarter of ``config.time_limit_s``), with
+    left-out runs added where they fit (price-guided greedy), and slides windows from
+    ``now_bucket`` on (:func:`improve_by_windows`; the rest of the time, shared as in
+    :func:`schedule_rolling`). ``Schedule.moved`` counts the planned runs
     that moved or were dropped, ``Schedule.fewest_moved`` is the bound from ``keep_most``: no
     re-plan moves fewer. Runs done or under way stay even where the new station has no room or
     window for them at all (:func:`moonbase.science.cpsat.holding_runs_started`).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
-    _refuse_band(cfg)
     instance = holding_runs_started(instance, previous, now_bucket)
     previous_starts = job_starts(instance, previous)
     capacity, overruns = capacity_with_runs_under_way(instance, previous, now_bucket)
@@ -353,7 +354,7 @@ def replan_by_windows(
         instance,
         starts,
         solver=f"cpsat-rolling re-plan ({window_days:g} d windows)",
-        status="FEASIBLE",
+        status=_status(instance, starts, cfg),
         wall_s=time.perf_counter() - began,
         moved=moved,
         fewest_moved=fewest,
@@ -361,29 +362,26 @@ def replan_by_windows(
     )
 
 
-def _score(instance, starts, config, planned, disruption_weight) -> tuple[float, float]:
-    """What a window must raise: (minus the moved planned runs, when every move costs more
-    than any value; with a fairness band, minus the shares' excess outside it; else 0) and the
-    value less the fairness penalty and the moves' cost."""
+def _score(instance, starts, config, planned, disruption_weight) -> tuple[float, float, float]:
+    """What a window must raise, in this order: minus the shares' excess outside a fairness
+    band (else 0); minus the moved planned runs, when every move costs more than any value
+    (else 0); the value less the fairness penalty and the moves' cost."""
+    excess = -float(band_excess(instance, starts, config))
     objective = _objective(instance, starts, config)
     if planned is None:
-        return -float(band_excess(instance, starts, config)), objective
+        return excess, 0.0, objective
     moved = float(np.sum((planned >= 0) & (starts != planned)))
     if disruption_weight is None:
-        return -moved, objective
-    return 0.0, objective - disruption_weight * moved
+        return excess, -moved, objective
+    return excess, 0.0, objective - disruption_weight * moved
 
 
-def _gains(new: tuple[float, float], old: tuple[float, float]) -> bool:
-    return new[0] > old[0] or (new[0] == old[0] and new[1] > old[1] + 1e-9)
+def _gains(new: tuple[float, float, float], old: tuple[float, float, float]) -> bool:
+    return new[:2] > old[:2] or (new[:2] == old[:2] and new[2] > old[2] + 1e-9)
 
 
-def _refuse_band(config: SchedulerConfig) -> None:
-    if config.fairness == "band":
-        raise ValueError(
-            "re-planning window by window keeps fairness as a penalty, not a band: "
-            "use fairness='penalty' (or the single CP-SAT re-plan for a band)"
-        )
+def _status(instance: Instance, starts: np.ndarray, config: SchedulerConfig) -> str:
+    return "FEASIBLE" if band_excess(instance, starts, config) == 0 else "OUTSIDE_BAND"
 
 
 def _objective(instance: Instance, starts: np.ndarray, config: SchedulerConfig) -> float:
@@ -430,7 +428,7 @@ def schedule_rolling(
         instance,
         starts,
         solver=f"cpsat-rolling ({window_days:g} d windows)",
-        status="FEASIBLE" if band_excess(instance, starts, cfg) == 0 else "OUTSIDE_BAND",
+        status=_status(instance, starts, cfg),
         wall_s=time.perf_counter() - began,
     )
 

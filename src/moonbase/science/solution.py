@@ -17,6 +17,7 @@ __all__ = [
     "band_excess",
     "delivered_shares",
     "fairness_penalty",
+    "largest_share_deviation",
     "partner_period_usage",
     "period_of_bucket",
     "resource_use",
@@ -149,6 +150,20 @@ def delivered_shares(
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = np.where(total > 0, table / np.where(total > 0, total, 1), np.nan)
     return {pid: shares[i] for i, pid in enumerate(instance.partner_ids)}
+
+
+def largest_share_deviation(
+    instance: Instance, schedule: Schedule, *, period_days: float | None = None
+) -> float:
+    """The largest ``|delivered share - entitlement|`` over partners with an entitlement and
+    periods with some utilisation (:func:`delivered_shares`), as a fraction; 0 if none."""
+    shares = delivered_shares(instance, schedule, period_days=period_days)
+    worst = 0.0
+    for i, partner in enumerate(instance.partner_ids):
+        deviation = np.abs(shares[partner] - instance.entitlement[i])
+        if np.isfinite(deviation).any():
+            worst = max(worst, float(np.nanmax(deviation)))
+    return worst
 
 
 def period_of_bucket(n_buckets: int, bucket_hours: float, period_days: float | None) -> np.ndarray:
