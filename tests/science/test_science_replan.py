@@ -13,7 +13,13 @@ from moonbase.science.checker import check_schedule
 from moonbase.science.cpsat import kept_and_filled_starts, kept_starts, replan, schedule_cpsat
 from moonbase.science.instance import build_instance
 from moonbase.science.rolling import replan_by_windows
-from moonbase.science.solution import Assignment, Schedule, SchedulerConfig
+from moonbase.science.solution import (
+    Assignment,
+    Schedule,
+    SchedulerConfig,
+    band_excess,
+    job_starts,
+)
 
 CONFIG = SchedulerConfig(workers=1, time_limit_s=10)
 #: The window search on the 6-day problems below: 2-day windows (so no window sees the whole
@@ -398,3 +404,7 @@ def test_a_band_the_work_done_breaks_is_reported(make_problem, make_request):
         assert new.status == "OUTSIDE_BAND"
         assert _runs(new) == {("a0", 0): 0, ("a1", 0): 1}
         assert new.moved == 2
+        # how far: each run is 100 utilisation units, so A holds 200 where its band allows 55 %
+        # of 200 = 110, and B none where it needs 45 % of 200 = 90
+        excess = band_excess(instance, job_starts(instance, new), CONFIG.model_copy(update=update))
+        assert excess == (200 - 110) + 90

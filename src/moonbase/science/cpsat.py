@@ -340,13 +340,14 @@ class CpSatScheduler:
             for p in periods:
                 scaled = SHARE_SCALE * usage[i][p]
                 if cfg.fairness == "band" and self.soft_band:
-                    # as tight as the shares allow: the excess weighs more than all else
-                    top_over = SHARE_SCALE * int(peak[i, p])
-                    top_under = max(0, e - tol) * int(peak[:, p].sum())
+                    # in utilisation units, rounded up, and no larger than the shares allow:
+                    # the excess weighs more than all the rest of the objective
+                    top_over = int(peak[i, p])
+                    top_under = -(-max(0, e - tol) * int(peak[:, p].sum()) // SHARE_SCALE)
                     over = self.model.new_int_var(0, top_over, f"over_{i}_{p}")
                     under = self.model.new_int_var(0, top_under, f"under_{i}_{p}")
-                    self.model.add(over >= scaled - (e + tol) * totals[p])
-                    self.model.add(under >= (e - tol) * totals[p] - scaled)
+                    self.model.add(SHARE_SCALE * over >= scaled - (e + tol) * totals[p])
+                    self.model.add(SHARE_SCALE * under >= (e - tol) * totals[p] - scaled)
                     self.band_terms += [over, under]
                     self.band_most += top_over + top_under
                 elif cfg.fairness == "band":

@@ -213,17 +213,17 @@ def improve_by_windows(
     With ``config.fairness`` ``"penalty"`` each window weighs the shares of the periods it
     touches, the rest of the schedule counted as delivered; with ``"band"`` it shrinks first
     how far they lie outside their bands (:func:`moonbase.science.solution.band_excess`).
-    ``extra_runs`` left-out runs (see :func:`_free_runs`; density under
-    ``prices``, by default the knapsack prices; with fairness, from each partner in proportion
-    to its entitlement) join each window.
+    ``extra_runs`` left-out runs (see :func:`_free_runs`; density under ``prices``, by default
+    the knapsack prices; with fairness, from each partner in proportion to its entitlement)
+    join each window.
     ``progress(elapsed_s, value)`` is called after every window that gained.
 
     Re-planning: windows start at ``first_bucket`` (runs that start before it are never
     re-decided), and ``planned`` (per run, ``-1``: none) are the starts of the plan in force:
     moving or dropping one costs ``disruption_weight`` value points, or with ``None`` more than
     any value (a window gains by moving fewer runs first, then by value; a band's excess comes
-    before both). A planned run that
-    is elsewhere or left out joins, first, the windows its planned start lies in.
+    before both). A planned run that is elsewhere or left out joins, first, the windows its
+    planned start lies in.
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()
@@ -321,10 +321,10 @@ def replan_by_windows(
     (:func:`moonbase.science.cpsat.keep_most`, a quarter of ``config.time_limit_s``), with
     left-out runs added where they fit (price-guided greedy), and slides windows from
     ``now_bucket`` on (:func:`improve_by_windows`; the rest of the time, shared as in
-    :func:`schedule_rolling`). ``Schedule.moved`` counts the planned runs
-    that moved or were dropped, ``Schedule.fewest_moved`` is the bound from ``keep_most``: no
-    re-plan moves fewer. Runs done or under way stay even where the new station has no room or
-    window for them at all (:func:`moonbase.science.cpsat.holding_runs_started`).
+    :func:`schedule_rolling`). ``Schedule.moved`` counts the planned runs that moved or were
+    dropped, ``Schedule.fewest_moved`` is the bound from ``keep_most``: no re-plan moves fewer.
+    Runs done or under way stay even where the new station has no room or window for them at
+    all (:func:`moonbase.science.cpsat.holding_runs_started`).
     """
     began = time.perf_counter()
     cfg = config or SchedulerConfig()

@@ -31,7 +31,9 @@ class SchedulerConfig(BaseModel):
 
     ``fairness``: ``"none"``; ``"band"``, a hard constraint that in every fairness period each
     partner with an entitlement ``e`` gets a delivered share within ``e +/- fairness_tolerance``
-    (a partner without enough demand then holds the others back: use ``"penalty"``);
+    (a partner without enough demand then holds the others back: use ``"penalty"``; the
+    re-planners and the window search, which start from a schedule that may miss it, shrink
+    the excess outside it before all else, :func:`band_excess`);
     ``"penalty"``, a term ``fairness_weight * sum |U_ip - e_i U_p|`` subtracted from the weighted
     value, with ``U`` counted in average runs: being one average run's utilisation away from
     the entitled amount in one period costs ``fairness_weight`` value points (resolution 0.1).
@@ -216,10 +218,11 @@ SHARE_SCALE = 10_000
 
 
 def band_excess(instance: Instance, starts: np.ndarray, config: SchedulerConfig) -> int:
-    """How far the runs at ``starts`` lie outside the ``"band"`` fairness of ``config``: the sum
-    over entitled partners and periods of ``max(0, |10,000 U_ip - e_i U_p| - t U_p)``, with
-    ``e_i`` and the tolerance ``t`` in units of 1/10,000 (as CP-SAT rounds them) and ``U`` in
-    utilisation units; 0 when every share lies in its band (or fairness is not a band)."""
+    """How far the runs at ``starts`` lie outside the ``"band"`` fairness of ``config``, in
+    utilisation units: the sum over entitled partners and periods of ``max(0, |10,000 U_ip -
+    e_i U_p| - t U_p) / 10,000`` rounded up, with ``e_i`` and the tolerance ``t`` in units of
+    1/10,000 (as CP-SAT rounds them) and ``U`` in utilisation units; 0 when every share lies in
+    its band (or fairness is not a band)."""
     entitled = np.flatnonzero(np.isfinite(instance.entitlement))
     if config.fairness != "band" or entitled.size == 0:
         return 0
@@ -230,7 +233,7 @@ def band_excess(instance: Instance, starts: np.ndarray, config: SchedulerConfig)
     scaled = SHARE_SCALE * usage[entitled]
     over = np.maximum(0, scaled - (share + tol) * total)
     under = np.maximum(0, (share - tol) * total - scaled)
-    return int((over + under).sum())
+    return int((-(-over // SHARE_SCALE) + -(-under // SHARE_SCALE)).sum())  # each rounded up
 
 
 def resource_use(instance: Instance, starts: np.ndarray, runs: np.ndarray) -> np.ndarray:
