@@ -83,6 +83,19 @@ def test_schedule_with_lp_bound(tmp_path, capsys):
     assert f"LP bound on the weighted value: {lp:,.1f}" in report.read_text()
 
 
+def test_a_large_single_model_suggests_the_windows(monkeypatch, capsys):
+    import moonbase.cli.science as cli
+
+    demo = ["--demo", "20", "--demo-partners", "2", "--demo-days", "20", "--workers", "1"]
+    args = ["--solver", "cpsat", "--time-limit-s", "2"]
+    assert main(["science", "schedule", *demo, *args]) == 0
+    assert "--solver rolling" not in capsys.readouterr().out
+    monkeypatch.setattr(cli, "_LARGE_MODEL_STARTS", 10)  # every campaign is "large"
+    assert main(["science", "schedule", *demo, *args]) == 0
+    out = capsys.readouterr().out
+    assert "allowed starts" in out and "--solver rolling" in out
+
+
 def test_schedule_a_demo_with_a_data_buffer(tmp_path, capsys):
     from moonbase.science.checker import check_schedule
     from moonbase.science.solution import Schedule

@@ -33,6 +33,9 @@ _CONFIG_OPTIONS = {
 }
 _FAIRNESS = ("none", "band", "penalty")
 _MAX_REJECTIONS_SHOWN = 20
+#: Beyond this many allowed (run, start) pairs (about two years of the synthetic campaign), one
+#: CP-SAT model is slow to build and rarely improves on its warm start: suggest the windows.
+_LARGE_MODEL_STARTS = 1_000_000
 
 
 def _choice(value: str, options: tuple[str, ...], field: str) -> str:
@@ -177,6 +180,7 @@ def schedule(
     if solver in ("greedy", "both"):
         results["greedy"] = schedule_greedy(instance)
     if solver in ("cpsat", "both"):
+        _suggest_windows_if_large(instance)
         with console.status(f"CP-SAT on {instance.n_jobs:,} runs (up to {time_limit_s:g} s)..."):
             results["cpsat"] = schedule_cpsat(instance, config)
     if solver == "rolling":
@@ -286,6 +290,8 @@ def replan(
     now_bucket = _bucket_of(problem.resources, now)
     instance = build_instance(problem, started=runs_started(previous, now_bucket))
     doing = f"Re-planning {instance.n_jobs:,} runs from bucket {now_bucket}"
+    if solver == "cpsat":
+        _suggest_windows_if_large(instance)
     with console.status(f"{doing} (up to {time_limit_s:g} s)...") as status:
         if solver == "cpsat":
             result = replan_schedule(
@@ -370,6 +376,16 @@ def replan(
         sections = [science_section(instance, {"in force": previous, "re-planned": result})]
         write_report(report, "Science re-plan", sections)
         console.print(f"wrote {report}")
+
+
+def _suggest_windows_if_large(instance) -> None:
+    pairs = int(instance.start_ok.sum())
+    if pairs > _LARGE_MODEL_STARTS:
+        console.print(
+            f"[yellow]{instance.n_jobs:,} runs with {pairs:,} allowed starts: one CP-SAT model "
+            "this large is slow to build and rarely improves on its warm start; --solver "
+            "rolling searches window by window[/]"
+        )
 
 
 def _scheduler_config(**fields):
