@@ -293,6 +293,11 @@ def test_replan_holds_back_a_rejected_run_under_way(tmp_path, capsys, make_probl
     out, new = _replan_on_day_2(tmp_path, capsys, plan, changed)
     assert "x#0" in out and "held back" in out
     assert [(a.request_id, a.start_bucket) for a in new.assignments] == [("y", 4)]
+    # with x deleted from the problem its use is not known: y may take day 2, and the table
+    # says why
+    out, new = _replan_on_day_2(tmp_path, capsys, plan, make_problem([y], 6))
+    assert "x#0" in out and "gone" in out
+    assert [(a.request_id, a.start_bucket) for a in new.assignments] == [("y", 2)]
 
 
 def _replan_on_day_2(tmp_path, capsys, plan, problem):

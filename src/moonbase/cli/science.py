@@ -434,7 +434,7 @@ def _runs_not_held(instance, previous, now_bucket: int) -> list[tuple[str, int, 
             return "done"
         if a.request_id in in_problem:
             return "under way (its use to its end is held back)"
-        return "under way (request gone: its use is not known)"
+        return "under way (request gone: its use is not known; keep it until the run ends)"
 
     return [
         (
