@@ -185,3 +185,16 @@ def test_a_short_budget_is_shared_so_that_the_sweep_reaches_the_campaign_end(mon
     shares = 100.0 / (25 - np.arange(25))
     assert np.all(windows[:, 1] <= np.minimum(30.0, shares) + 1e-9)
     assert np.all(windows[:, 1] >= 0.95 * np.minimum(30.0, shares))
+
+
+def test_a_sweep_ends_by_adding_runs_that_fit(make_problem, make_request):
+    # With no left-out run offered to the windows (extra_runs=0), only the fill at the end of
+    # the sweep can add b: it fits on any day, and a's day 0 has room for it too.
+    problem = make_problem([make_request("a", power_w=300), make_request("b", power_w=300)], 4)
+    instance = build_instance(problem)
+    config = SchedulerConfig(workers=1, work_limit=1.0, time_limit_s=60.0)
+    starts = improve_by_windows(
+        instance, np.array([0, -1]), config, window_days=2.0, extra_runs=0, sweeps=1
+    )
+    assert starts.tolist() == [0, 0]  # the price-guided greedy's earliest fit
+    assert check_schedule(problem, _schedule(instance, starts)) == []

@@ -206,10 +206,11 @@ def improve_by_windows(
 
     Each window gets CP-SAT with ``config`` for at most ``config.time_limit_s``, or less where the
     time left, shared among the windows left in the sweep, is less (a sweep then still covers
-    the whole campaign). The search ends after ``time_limit_s`` in all, after ``sweeps`` sweeps
-    if given, or after a sweep that gained nothing. With ``config.work_limit`` set, one worker
-    and ``sweeps``, the search is reproducible on any machine (as long as no wall-clock limit
-    binds).
+    the whole campaign). Each sweep ends by adding left-out runs where they now fit
+    (price-guided greedy), kept if that gains. The search ends after ``time_limit_s`` in all,
+    after ``sweeps`` sweeps if given, or after a sweep that gained nothing. With
+    ``config.work_limit`` set, one worker and ``sweeps``, the search is reproducible on any
+    machine (as long as no wall-clock limit binds).
     With ``config.fairness`` ``"penalty"`` each window weighs the shares of the periods it
     touches, the rest of the schedule counted as delivered; with ``"band"`` it shrinks first
     how far they lie outside their bands (:func:`moonbase.science.solution.band_excess`).
@@ -292,6 +293,12 @@ def improve_by_windows(
             if not _gains(better, current):
                 continue
             starts, current, gained = candidate, better, True
+            if progress is not None:
+                progress(time.perf_counter() - began, _value(instance, starts))
+        # windows change what fits elsewhere: add left-out runs where they fit now
+        filled = fill_from(instance, starts, first_bucket, instance.capacity)
+        if _gains(score(filled), current):
+            starts, current, gained = filled, score(filled), True
             if progress is not None:
                 progress(time.perf_counter() - began, _value(instance, starts))
     return starts
