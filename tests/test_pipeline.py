@@ -27,6 +27,8 @@ def test_report_has_every_stage(reference_run):
     for heading in ("Scenario:", "Environment:", "Campaign:", "Site:", "Systems:", "Science"):
         assert f"<h2>{heading}" in html
     assert html.count("plotly.js") >= 1
+    # ILRS-1's comms figures make a terminal whose buffer the science schedule may use
+    assert "Science data wait for the downlink in 2,000 Gbit of onboard storage" in html
     assert not list(out.glob(".*"))  # no temporary files left behind
 
 

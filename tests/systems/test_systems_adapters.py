@@ -10,6 +10,7 @@ import pytest
 
 from moonbase.systems import drivers_from_site_series, simulate_station
 from moonbase.systems.adapters import campaign_operating_dates, station_from_scenario
+from moonbase.systems.drivers import Drivers
 
 
 def test_station_from_scenario_with_dates():
@@ -33,8 +34,56 @@ def test_station_from_scenario_with_dates():
     assert names["ILRS-1:pv"].mount == "vertical_tracking"
     assert names["ILRS-1:operations"].power_w == 6_000.0
     assert str(names["NPU:reactor"].arrival_utc) == "2034-01-01 00:00:00"
-    assert any(n.startswith("CE-7: no power figures") for n in notes)
+    assert any(n.startswith("CE-7: no power or comms figures") for n in notes)
     assert any(n.startswith("ILRS-2: not flown") for n in notes)
+    # the reference scenario's comms figures for ILRS-1 (50 Mbit/s, 2,000 Gbit) make a terminal
+    terminal = names["ILRS-1:comms"]
+    assert (terminal.type, terminal.dte_rate_mbps, terminal.buffer_gbit) == (
+        "comms_terminal",
+        50.0,
+        2_000.0,
+    )
+    assert terminal.power_w == 0.0  # counted in the element's operating power
+    assert str(terminal.arrival_utc) == "2031-01-01 00:00:00"
+
+
+def test_scenario_comms_figures_make_a_terminal_that_carries_data():
+    # A one-element scenario station: 1 Mbit/s to Earth (3.6 Gbit an hour) and a 5 Gbit buffer.
+    # An instrument load makes 2 Mbit/s (7.2 Gbit an hour); Earth is in view for the first 2 h
+    # of 4. Each of those hours 3.6 Gbit goes down and the rest waits: the buffer holds 3.6,
+    # then 5 (2.2 Gbit lost). With Earth hidden nothing goes down and 7.2 Gbit an hour is lost.
+    scenario_mod = pytest.importorskip("moonbase.scenario")
+    scenario = scenario_mod.builtin_scenario("ilrs-reference")
+    ilrs1 = next(e for e in scenario.elements if e.id == "ILRS-1")
+    element = ilrs1.model_copy(
+        update={
+            "power_produced_w": None,
+            "energy_storage_wh": None,
+            "power_consumed_operating_w": None,
+            "power_consumed_survival_w": None,
+            "downlink_rate_mbps": 1.0,
+            "data_buffer_gbit": 5.0,
+        }
+    )
+    station, notes = station_from_scenario(scenario.model_copy(update={"elements": [element]}))
+    assert [c.name for c in station.components] == ["ILRS-1:comms"] and notes == []
+    components = [
+        *({**c.model_dump(), "arrival_utc": None} for c in station.components),
+        {"type": "fission_reactor", "name": "fsp", "power_w": 1_000.0},
+        {"type": "load", "name": "instrument", "power_w": 100.0, "data_rate_mbps": 2.0},
+    ]
+    n = 4
+    drivers = Drivers(
+        pd.date_range("2036-03-01", periods=n, freq="h"),
+        np.ones(n),
+        np.full(n, 5.0),
+        np.zeros(n),
+        (np.arange(n) < 2).astype(float),
+    )
+    series = simulate_station({"components": components}, drivers).series
+    assert series["data_buffer_gbit"].to_numpy() == pytest.approx([3.6, 5.0, 5.0, 5.0])
+    assert series["data_delivered_gbit"].to_numpy() == pytest.approx([3.6, 3.6, 0.0, 0.0])
+    assert series["data_lost_gbit"].to_numpy() == pytest.approx([0.0, 2.2, 7.2, 7.2])
 
 
 def test_campaign_operating_dates():

@@ -206,6 +206,10 @@ class Element(_Model):
 
     Dependencies: the element can operate once every element in ``requires`` operates and
     every capability in ``needs`` is provided by some operating element (``provides``).
+
+    Communications: ``downlink_rate_mbps`` (direct to Earth, while Earth is in view) and
+    ``data_buffer_gbit`` (onboard storage for data waiting for the downlink) make a surface
+    element a comms terminal of the station (:mod:`moonbase.systems`).
     """
 
     id: Identifier
@@ -221,6 +225,8 @@ class Element(_Model):
     power_consumed_operating_w: NonNegativeFloat | None = None
     power_consumed_survival_w: NonNegativeFloat | None = None
     energy_storage_wh: NonNegativeFloat | None = None
+    downlink_rate_mbps: NonNegativeFloat | None = None
+    data_buffer_gbit: NonNegativeFloat | None = None
     crew: Annotated[int, Field(ge=0)] = 0
     provides: list[Identifier] = Field(default_factory=list)
     needs: list[Identifier] = Field(default_factory=list)

@@ -133,7 +133,8 @@ def science_section(
             "of onboard storage."
         )
     if instance.rejections:
-        lines.append(f"{len(instance.rejections)} requests were rejected as malformed.")
+        n = len(instance.rejections)
+        lines.append(f"{n} request{' was' if n == 1 else 's were'} rejected as malformed.")
     rejected = pd.DataFrame(
         [r.model_dump() for r in instance.rejections], columns=["request_id", "field", "reason"]
     )

@@ -6,8 +6,10 @@
   (:mod:`moonbase.scenario`) into components: ``power_produced_w`` becomes a fission unit
   (elements whose id, name or note says nuclear/fission/reactor) or a vertical sun-tracking
   array; ``energy_storage_wh`` a battery; ``power_consumed_survival_w`` a priority-1 load and the
-  rest of ``power_consumed_operating_w`` a priority-2 load. Elements without power figures add
-  nothing and are listed in the returned notes; elements not flown by the plan are left out.
+  rest of ``power_consumed_operating_w`` a priority-2 load; ``downlink_rate_mbps`` and
+  ``data_buffer_gbit`` a comms terminal (a figure not given is 0; it draws no power of its own,
+  since the element's operating power covers it). Elements that add nothing are listed in the
+  returned notes; elements not flown by the plan are left out.
 """
 
 from __future__ import annotations
@@ -107,8 +109,19 @@ def station_from_scenario(
                     **common,
                 }
             )
+        if e.downlink_rate_mbps is not None or e.data_buffer_gbit is not None:
+            components.append(
+                {
+                    "type": "comms_terminal",
+                    "name": f"{e.id}:comms",
+                    "power_w": 0.0,  # in the element's operating power
+                    "dte_rate_mbps": e.downlink_rate_mbps or 0.0,
+                    "buffer_gbit": e.data_buffer_gbit or 0.0,
+                    **common,
+                }
+            )
         if len(components) == before:
-            notes.append(f"{e.id}: no power figures in the scenario, adds no component")
+            notes.append(f"{e.id}: no power or comms figures in the scenario, adds no component")
     if not components:
         return None, notes
     station = parse_station({"name": name or f"{scenario.name} station", "components": components})
