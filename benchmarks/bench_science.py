@@ -4,8 +4,9 @@
     python benchmarks/bench_science.py --requests 10000 --partners 20 --years 10 --time-limit-s 600
 
 For a seeded synthetic problem (``moonbase.science.synthetic``: 20 partners with 1/rank
-entitlements, daily buckets, windows on lunar cycles, downlink the binding resource; with
-``--buffer-gbit``, data may wait for it onboard) it prints:
+entitlements, daily buckets, windows on lunar cycles, downlink the binding resource; data may
+wait for it in the onboard buffer of the systems twin's reference station, 2,000 Gbit, or
+``--buffer-gbit``; with 0 each day's data must go down that day) it prints:
 the greedy and fair-greedy baselines and the price-guided greedy (value, time), CP-SAT's time to
 first reach each gap to its own bound (10 %, 5 %, 2 %) and its final value (``--skip-single``
 leaves the single model out), the window-by-window CP-SAT search (``moonbase.science.rolling``,
@@ -39,7 +40,7 @@ from moonbase.science.solution import (
     largest_share_deviation,
     schedule_from_starts,
 )
-from moonbase.science.synthetic import synthetic_problem
+from moonbase.science.synthetic import reference_buffer_gbit, synthetic_problem
 
 GAPS = (0.10, 0.05, 0.02)
 
@@ -84,7 +85,11 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--window-days", type=float, default=30.0)
     parser.add_argument(
-        "--buffer-gbit", type=float, default=0.0, help="onboard data buffer (0: none)"
+        "--buffer-gbit",
+        type=float,
+        default=reference_buffer_gbit(),
+        help="onboard data buffer, Gbit (default: the systems twin's reference station's; "
+        "0: none, each day's data go down that day)",
     )
     parser.add_argument(
         "--skip-single", action="store_true", help="skip the single CP-SAT model (large runs)"

@@ -4,7 +4,8 @@
     python benchmarks/bench_science_replan.py --requests 10000 --years 10 --time-limit-s 300 \\
         --skip-single
 
-For a seeded synthetic problem (``moonbase.science.synthetic``) the plan in force is the better
+For a seeded synthetic problem (``moonbase.science.synthetic``; data may wait for the downlink
+in the reference station's onboard buffer, or ``--buffer-gbit``) the plan in force is the better
 greedy schedule; then the station's power is cut (``--power-factor``, default a half) from a
 third of the way into the campaign on, and the plan is re-planned from there three ways, in one
 run:
@@ -47,7 +48,7 @@ from moonbase.science.solution import (
     runs_started,
     schedule_from_starts,
 )
-from moonbase.science.synthetic import synthetic_problem
+from moonbase.science.synthetic import reference_buffer_gbit, synthetic_problem
 
 
 def _row(name, instance, problem, schedule, planned, baseline, config, fewest=None):
@@ -81,7 +82,11 @@ def main(argv=None) -> int:
     parser.add_argument("--window-days", type=float, default=30.0)
     parser.add_argument("--skip-single", action="store_true", help="Leave the one model out.")
     parser.add_argument(
-        "--buffer-gbit", type=float, default=0.0, help="onboard data buffer (0: none)"
+        "--buffer-gbit",
+        type=float,
+        default=reference_buffer_gbit(),
+        help="onboard data buffer, Gbit (default: the systems twin's reference station's; "
+        "0: none, each day's data go down that day)",
     )
     parser.add_argument("--fairness", choices=("none", "band", "penalty"), default="none")
     parser.add_argument("--tolerance", type=float, default=0.02, help="band half-width")

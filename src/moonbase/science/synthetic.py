@@ -21,7 +21,12 @@ from moonbase.science.models import (
     StationResources,
 )
 
-__all__ = ["synthetic_problem", "synthetic_resources", "zipf_entitlements"]
+__all__ = [
+    "reference_buffer_gbit",
+    "synthetic_problem",
+    "synthetic_resources",
+    "zipf_entitlements",
+]
 
 _SIDEREAL_MONTH_DAYS = 27.321661
 
@@ -30,6 +35,15 @@ def zipf_entitlements(n_partners: int) -> np.ndarray:
     """Entitlements falling as ``1/rank`` (a few large partners, many small ones), summing to 1."""
     weights = 1.0 / np.arange(1, n_partners + 1)
     return weights / weights.sum()
+
+
+def reference_buffer_gbit() -> float:
+    """The onboard data buffer of the systems twin's reference station: the sum of its comms
+    terminals' buffers (:func:`moonbase.systems.reference.reference_station`), the figure the
+    science benchmarks give the synthetic station."""
+    from moonbase.systems.reference import reference_station
+
+    return sum(c.buffer_gbit for c in reference_station().of_type("comms_terminal"))
 
 
 def _cycle(days: np.ndarray, period_days: float, open_fraction: float, phase: float) -> np.ndarray:
