@@ -82,7 +82,7 @@ def resources_from_systems(
     station's comms terminals (a planning figure too: the twin's own data share them).
     """
     if data_buffer_gbit is None:
-        data_buffer_gbit = sum(c.buffer_gbit for c in result.station.of_type("comms_terminal"))
+        data_buffer_gbit = result.station.data_buffer_gbit
     s = result.series
     step_h = (s.index[1] - s.index[0]).total_seconds() / 3600.0
     earth = s["earth_visible"].to_numpy(dtype=float) > 0.5

@@ -297,8 +297,9 @@ def improve_by_windows(
                 progress(time.perf_counter() - began, _value(instance, starts))
         # windows change what fits elsewhere: add left-out runs where they fit now
         filled = fill_from(instance, starts, first_bucket, instance.capacity)
-        if _gains(score(filled), current):
-            starts, current, gained = filled, score(filled), True
+        filled_score = score(filled)
+        if _gains(filled_score, current):
+            starts, current, gained = filled, filled_score, True
             if progress is not None:
                 progress(time.perf_counter() - began, _value(instance, starts))
     return starts

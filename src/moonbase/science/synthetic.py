@@ -38,12 +38,12 @@ def zipf_entitlements(n_partners: int) -> np.ndarray:
 
 
 def reference_buffer_gbit() -> float:
-    """The onboard data buffer of the systems twin's reference station: the sum of its comms
-    terminals' buffers (:func:`moonbase.systems.reference.reference_station`), the figure the
-    science benchmarks give the synthetic station."""
+    """The onboard data buffer of the systems twin's reference station
+    (:func:`moonbase.systems.reference.reference_station`), the figure the science benchmarks
+    give the synthetic station."""
     from moonbase.systems.reference import reference_station
 
-    return sum(c.buffer_gbit for c in reference_station().of_type("comms_terminal"))
+    return reference_station().data_buffer_gbit
 
 
 def _cycle(days: np.ndarray, period_days: float, open_fraction: float, phase: float) -> np.ndarray:

@@ -236,6 +236,11 @@ class Station(BaseModel):
         """The components whose ``type`` is one of ``types``, in station order."""
         return [c for c in self.components if c.type in types]
 
+    @property
+    def data_buffer_gbit(self) -> float:
+        """Onboard storage for data waiting for the downlink: its comms terminals' buffers."""
+        return sum(c.buffer_gbit for c in self.of_type("comms_terminal"))
+
     def get(self, name: str):
         """The component called ``name``; InputError listing the names if there is none."""
         for component in self.components:

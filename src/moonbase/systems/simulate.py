@@ -295,13 +295,11 @@ def simulate_station(
             generated += c.data_rate_mbps * served_fraction(c) * dt_s / 1000.0
     capacity_out = np.zeros(n)
     dte_out = np.zeros(n)
-    buffer_size = 0.0
     for c in station.of_type("comms_terminal"):
         rate = c.dte_rate_mbps * drivers.earth_visible + c.relay_rate_mbps * drivers.relay_available
         capacity_out += rate * served_fraction(c) * dt_s / 1000.0
         dte_out += c.dte_rate_mbps * drivers.earth_visible * served_fraction(c) * dt_s / 1000.0
-        buffer_size += c.buffer_gbit
-    data = buffer_flow(generated, capacity_out, buffer_size)
+    data = buffer_flow(generated, capacity_out, station.data_buffer_gbit)
     # direct-to-Earth is used first; the relay carries what DTE could not
     delivered_dte = np.minimum(data["delivered_gbit"], dte_out)
     delivered_relay = data["delivered_gbit"] - delivered_dte
