@@ -59,3 +59,23 @@ def test_time_range_rejects_stop_before_start():
 def test_tdb_seconds_at_j2000():
     t = timescale().tdb_jd(2451545.0)
     assert tdb_seconds(t) == 0.0
+
+
+def test_one_utc_parser_for_times_and_datetimes():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from moonbase.science.archive import parse_utc_datetime as archive_parse
+    from moonbase.time import parse_utc_datetime
+
+    moment = parse_utc_datetime("2031-05-01T12:00:00Z")
+    assert moment == datetime(2031, 5, 1, 12, tzinfo=UTC)
+    assert parse_utc("2031-05-01T12:00:00Z").utc_datetime() == moment
+    assert parse_utc_datetime(datetime(2031, 5, 1, 12)) == moment  # naive is UTC
+    assert parse_utc_datetime(parse_utc("2031-05-01T12:00")) == moment
+    with pytest.raises(InputError, match="non-UTC offset"):
+        parse_utc_datetime("2031-05-01T14:00+02:00")
+    plus_two = datetime(2031, 5, 1, 14, tzinfo=timezone(timedelta(hours=2)))
+    assert parse_utc_datetime(plus_two, allow_offset=True) == moment
+    assert archive_parse("2031-05-01T14:00+02:00") == moment  # the archive converts offsets
+    with pytest.raises(InputError, match="ISO 8601"):
+        archive_parse("tomorrow")

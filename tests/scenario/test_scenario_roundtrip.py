@@ -20,6 +20,7 @@ from moonbase.scenario import (
     scenario_to_toml,
     validate_scenario,
 )
+from moonbase.scenario.models import RESERVED_LOCATIONS
 from moonbase.scenario.toml_io import template_path
 from moonbase.scenario.toml_lines import line_map
 
@@ -133,6 +134,20 @@ def scenarios(draw) -> Scenario:
             }
         )
     capacity = max(launcher["capacity_tli_kg"] for launcher in launchers)
+    location_ids = draw(
+        st.lists(IDS.filter(lambda x: x not in RESERVED_LOCATIONS), max_size=2, unique=True)
+    )
+    locations = [
+        {
+            "id": xid,
+            "name": draw(TEXT1),
+            "latitude_deg": draw(_finite(-90.0, 90.0)),
+            "longitude_deg": draw(_finite(-360.0, 360.0)),
+            "provenance": draw(st.sampled_from(["announced", "reported", "notional"])),
+            "source": draw(TEXT1),
+        }
+        for xid in location_ids
+    ]
     elements, provided = [], set()
     for eid in draw(st.lists(IDS, max_size=6, unique=True)):
         mass = capacity * draw(_finite(1e-6, 1.0))
@@ -142,7 +157,7 @@ def scenarios(draw) -> Scenario:
             "name": draw(TEXT1),
             "partner": draw(st.sampled_from(partner_ids)),
             "role": draw(st.sampled_from(["power", "research", "relay", "habitat"])),
-            "location": draw(st.sampled_from(["site", "orbit", "elsewhere"])),
+            "location": draw(st.sampled_from(["site", "orbit", "elsewhere", *location_ids])),
             "mass_tli_kg": mass,
             "landed_mass_kg": draw(st.none() | st.just(mass * 0.3)),
             "power_produced_w": draw(st.none() | _finite(0.0, 1e6)),
@@ -193,7 +208,9 @@ def scenarios(draw) -> Scenario:
             "latitude_deg": draw(_finite(-90.0, 90.0)),
             "longitude_deg": draw(_finite(-360.0, 360.0)),
             "height_m": draw(_finite(-1e4, 1e4)),
+            "search_radius_km": draw(_finite(0.001, 100.0)),
         },
+        "locations": locations,
         "campaign": {
             "start": start,
             "end": end,

@@ -12,14 +12,16 @@ from moonbase.science.models import ExperimentRequest, Partner, SchedulingProble
 from moonbase.science.solution import Assignment, Schedule
 
 
-def _problem(requests, n_buckets=6, *, power_w=1000.0, crew_h=8.0, windows=None, partners=None):
+def _problem(
+    requests, n_buckets=6, *, power_w=1000.0, crew_time_h=8.0, windows=None, partners=None
+):
     resources = StationResources(
         start_utc="2031-01-01T00:00:00",
         bucket_hours=24.0,
         power_w=[power_w] * n_buckets if isinstance(power_w, float) else list(power_w),
         downlink_mbit=[100_000.0] * n_buckets,
-        crew_h=[crew_h] * n_buckets,
-        robot_h=[16.0] * n_buckets,
+        crew_time_h=[crew_time_h] * n_buckets,
+        robot_time_h=[16.0] * n_buckets,
         windows=windows or {},
     )
     partners = partners or (
@@ -93,7 +95,7 @@ def schedule_of():
 
 @pytest.fixture
 def make_problem():
-    """``make_problem(requests, n_buckets=6, power_w=..., crew_h=..., windows=..., partners=...)``."""
+    """``make_problem(requests, n_buckets=6, power_w=..., crew_time_h=..., windows=..., partners=...)``."""
     return _problem
 
 
@@ -117,7 +119,7 @@ def equal_demand():
             partner=p.id,
             category="basic_science",
             duration_h=24.0,
-            crew_hours=1.0,
+            crew_time_h=1.0,
             power_w=100.0,
         )
         for k in range(200)
@@ -127,7 +129,7 @@ def equal_demand():
         bucket_hours=24.0,
         power_w=[1e6] * 20,
         downlink_mbit=[1e6] * 20,
-        crew_h=[10.0] * 20,
-        robot_h=[0.0] * 20,
+        crew_time_h=[10.0] * 20,
+        robot_time_h=[0.0] * 20,
     )
     return SchedulingProblem(partners=partners, requests=tuple(requests), resources=resources)

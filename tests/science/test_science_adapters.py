@@ -22,8 +22,8 @@ def test_resample_hourly_to_days():
         {
             "power_w": power,
             "downlink_mbit": np.full(72, 500.0),
-            "crew_h": np.full(72, 0.25),
-            "robot_h": np.full(72, 1.0),
+            "crew_time_h": np.full(72, 0.25),
+            "robot_time_h": np.full(72, 1.0),
             "sunlit": sunlit,
         },
         index=index,
@@ -31,8 +31,8 @@ def test_resample_hourly_to_days():
     res = resample_resources(frame, bucket_hours=24.0, windows=("sunlit",))
     assert res.power_w == [1000.0, 200.0, 1000.0]
     assert res.downlink_mbit == [12_000.0] * 3
-    assert res.crew_h == [6.0] * 3
-    assert res.robot_h == [24.0] * 3
+    assert res.crew_time_h == [6.0] * 3
+    assert res.robot_time_h == [24.0] * 3
     assert res.windows["sunlit"] == [True, True, False]
     assert res.start_utc == "2031-01-01T00:00:00"
     with pytest.raises(InputError, match="whole number"):
@@ -46,7 +46,7 @@ def test_builtin_scenario_experiments_become_requests():
     assert len(requests) == len(scenario.experiments) > 0
     assert {p.id for p in partners} == {p.id for p in scenario.partners}
     for request, experiment in zip(requests, scenario.experiments, strict=True):
-        assert request.data_volume_gbit == pytest.approx(8 * experiment.data_volume_gb)
+        assert request.data_volume_gbit == pytest.approx(experiment.data_volume_gbit)
         assert 1 <= request.priority <= 5
     entitled = [p.entitlement for p in partners if p.entitlement is not None]
     if entitled:
@@ -91,7 +91,7 @@ def test_scenario_entitlements_follow_landed_mass_and_element_windows_open_on_ar
 
     hours = pd.date_range("2034-12-30", periods=24 * 4, freq="h")
     frame = pd.DataFrame(
-        {"power_w": 1.0, "downlink_mbit": 1.0, "crew_h": 0.0, "robot_h": 1.0}, index=hours
+        {"power_w": 1.0, "downlink_mbit": 1.0, "crew_time_h": 0.0, "robot_time_h": 1.0}, index=hours
     )
     resources = resample_resources(frame, bucket_hours=24.0)
     opened = with_element_windows(resources, scenario, {"ILRS-4": date(2035, 1, 1)})
@@ -139,7 +139,7 @@ def test_resources_from_the_station_twin():
     assert resources.downlink_mbit == pytest.approx([240_000.0, 120_000.0, 0.0])
     assert resources.windows["earth_in_view"] == [True, False, False]
     assert resources.windows["earth_hidden"] == [False, False, True]
-    assert resources.crew_h == pytest.approx([16.0] * 3)  # 4 crew x 4 science hours
+    assert resources.crew_time_h == pytest.approx([16.0] * 3)  # 4 crew x 4 science hours
     assert resources.data_buffer_gbit == 500.0  # the terminal's buffer
     assert (
         resources_from_systems(

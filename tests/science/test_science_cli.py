@@ -34,8 +34,8 @@ def _problem_file(tmp_path):
             start_utc="2031-01-01T00:00:00",
             power_w=[1000.0] * 10,
             downlink_mbit=[1e5] * 10,
-            crew_h=[0.0] * 10,
-            robot_h=[8.0] * 10,
+            crew_time_h=[0.0] * 10,
+            robot_time_h=[8.0] * 10,
             windows={"earth_hidden": [False] * 8 + [True] * 2},
         ),
     )

@@ -100,10 +100,10 @@ def test_band_is_enforced_per_period_when_one_partner_lacks_demand(make_problem,
         Partner(id="B", entitlement=0.3),
         Partner(id="C", entitlement=0.2),
     )
-    requests = [make_request(f"a{k}", "A", crew_hours=1) for k in range(6)]
-    requests += [make_request("b0", "B", crew_hours=1)]
-    requests += [make_request(f"c{k}", "C", crew_hours=1) for k in range(6)]
-    problem = make_problem(requests, 2, crew_h=4.0, partners=partners)
+    requests = [make_request(f"a{k}", "A", crew_time_h=1) for k in range(6)]
+    requests += [make_request("b0", "B", crew_time_h=1)]
+    requests += [make_request(f"c{k}", "C", crew_time_h=1) for k in range(6)]
+    problem = make_problem(requests, 2, crew_time_h=4.0, partners=partners)
     config = SchedulerConfig(
         fairness="band", fairness_tolerance=0.05, fairness_period_days=2.0, workers=1
     )

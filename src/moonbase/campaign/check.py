@@ -60,7 +60,7 @@ def check_plan(instance: CampaignInstance, plan: CampaignPlan) -> list[str]:
                 continue
             if e.allowed_launchers and f.launcher not in e.allowed_launchers:
                 problems.append(f"element {e.id!r} may not fly on {f.launcher}")
-            mass += instance.tli_mass_kg(e, launcher)
+            mass += instance.mass_tli_kg(e, launcher)
             if e.lands and not allowed[min(f.bucket, len(allowed) - 1)]:
                 problems.append(f"element {e.id!r} lands in bucket {f.bucket} without daylight")
         if mass > launcher.capacity_tli_kg * (1 + 1e-9) + 1.0:

@@ -48,7 +48,7 @@ class _State:
             launcher = flight["launcher"]
             if not self.instance.can_carry(e, launcher):
                 continue
-            mass = self.instance.tli_mass_kg(e, launcher)
+            mass = self.instance.mass_tli_kg(e, launcher)
             if flight["mass"] + mass > launcher.capacity_tli_kg:
                 continue
             if e.lands and not self.allowed[t]:
@@ -85,7 +85,7 @@ class _State:
             flight = self.join_option(e, t)
             if flight is not None:
                 flight["elements"].append(e.id)
-                flight["mass"] += self.instance.tli_mass_kg(e, flight["launcher"])
+                flight["mass"] += self.instance.mass_tli_kg(e, flight["launcher"])
                 self.spend[(e.partner, int(self.years[t]))] += e.cost_musd
                 return t
             launcher = self.new_option(e, t)
@@ -95,7 +95,7 @@ class _State:
                         "launcher": launcher,
                         "bucket": t,
                         "elements": [e.id],
-                        "mass": self.instance.tli_mass_kg(e, launcher),
+                        "mass": self.instance.mass_tli_kg(e, launcher),
                     }
                 )
                 self.by_launcher[launcher.id].add(t)

@@ -14,7 +14,7 @@ Conventions
 * Precedence: an element may launch only in a bucket where everything it ``requires`` is
   operating, and, for each capability it ``needs``, at least one element that ``provides`` it.
 * Masses: ``landed_mass_kg`` is what reaches the surface; on launcher ``L`` it takes
-  ``tli_mass_kg`` or else ``landed_mass_kg / L.landed_fraction`` of the launcher's TLI capacity.
+  ``mass_tli_kg`` or else ``landed_mass_kg / L.landed_fraction`` of the launcher's TLI capacity.
 * Money in millions of US dollars (``_musd``). A launch is paid by the launcher's partner, an
   element by its own partner, in the calendar year of the launch.
 """
@@ -30,6 +30,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moonbase.errors import InputError
+from moonbase.graphs import find_cycle
 
 __all__ = [
     "OBJECTIVES",
@@ -56,7 +57,7 @@ class CampaignElement(_Model):
     id: str
     partner: str
     landed_mass_kg: float = Field(gt=0)
-    tli_mass_kg: float | None = Field(default=None, gt=0)
+    mass_tli_kg: float | None = Field(default=None, gt=0)
     requires: list[str] = Field(default_factory=list)
     needs: list[str] = Field(default_factory=list)
     provides: list[str] = Field(default_factory=list)
@@ -191,15 +192,15 @@ class CampaignInstance(_Model):
         """Buckets from launch to operating for ``element`` (at least 1)."""
         return max(1, math.ceil(element.commissioning_days / self.bucket_days - 1e-9))
 
-    def tli_mass_kg(self, element: CampaignElement, launcher: CampaignLauncher) -> float:
-        if element.tli_mass_kg is not None:
-            return element.tli_mass_kg
+    def mass_tli_kg(self, element: CampaignElement, launcher: CampaignLauncher) -> float:
+        if element.mass_tli_kg is not None:
+            return element.mass_tli_kg
         return element.landed_mass_kg / launcher.landed_fraction
 
     def can_carry(self, element: CampaignElement, launcher: CampaignLauncher) -> bool:
         if element.allowed_launchers and launcher.id not in element.allowed_launchers:
             return False
-        return self.tli_mass_kg(element, launcher) <= launcher.capacity_tli_kg + 1e-9
+        return self.mass_tli_kg(element, launcher) <= launcher.capacity_tli_kg + 1e-9
 
     def launcher_window(self, launcher: CampaignLauncher) -> tuple[int, int]:
         """First and last bucket (inclusive) in which ``launcher`` can fly."""
@@ -311,27 +312,6 @@ def check_instance(instance: CampaignInstance) -> None:
 
 
 def _find_cycle(instance: CampaignInstance) -> list[str]:
-    graph = {e.id: list(e.requires) for e in instance.elements}
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph[node]:
-            if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt) :], nxt]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return []
-
-    for node in graph:
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
-    return []
+    """A dependency cycle of the elements' ``requires``, closed (``[a, b, a]``), or ``[]``."""
+    cycle = find_cycle({e.id: list(e.requires) for e in instance.elements})
+    return [*cycle, cycle[0]] if cycle else []

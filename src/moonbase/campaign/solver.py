@@ -129,7 +129,7 @@ class CampaignSolver:
         m = self.model
         for f, carried in self.on_flight.items():
             launcher = self.instance.launcher(f[0])
-            mass = [math.ceil(self.instance.tli_mass_kg(e, launcher)) for e in carried]
+            mass = [math.ceil(self.instance.mass_tli_kg(e, launcher)) for e in carried]
             cap = math.floor(launcher.capacity_tli_kg)
             m.add(
                 sum(w * self.assign[e.id, f] for w, e in zip(mass, carried, strict=True))
@@ -362,13 +362,13 @@ class CampaignSolver:
         for group in set(carriers.values()):
             members = [e for e in elements if carriers[e.id] <= group]
             mass = sum(
-                min(inst.tli_mass_kg(e, inst.launcher(i)) for i in carriers[e.id]) for e in members
+                min(inst.mass_tli_kg(e, inst.launcher(i)) for i in carriers[e.id]) for e in members
             )
             big = sum(
                 1
                 for e in members
                 if all(
-                    inst.tli_mass_kg(e, inst.launcher(i)) > inst.launcher(i).capacity_tli_kg / 2
+                    inst.mass_tli_kg(e, inst.launcher(i)) > inst.launcher(i).capacity_tli_kg / 2
                     for i in carriers[e.id]
                 )
             )

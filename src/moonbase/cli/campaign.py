@@ -24,9 +24,15 @@ _SCENARIO = typer.Option(
 _INSTANCE = typer.Option(
     None, "--instance", help="A CampaignInstance JSON file instead of a scenario."
 )
+_AS_OF = typer.Option(
+    None,
+    "--as-of",
+    help="The plan's date, YYYY-MM-DD (default: today, UTC): earlier flights are history and "
+    "nothing launches before it. Scenarios only.",
+)
 
 
-def _load(scenario: Path | None, instance: Path | None):
+def _load(scenario: Path | None, instance: Path | None, as_of: str | None = None):
     from moonbase.campaign.adapter import instance_from_scenario
     from moonbase.campaign.model import CampaignInstance, check_instance
 
@@ -48,10 +54,17 @@ def _load(scenario: Path | None, instance: Path | None):
                 hint="see moonbase.campaign.CampaignInstance for the fields",
             ) from None
     from moonbase.scenario import builtin_scenario, load_scenario
+    from moonbase.spine import check_as_of
 
     with console.status("Scenario and landing-daylight calendar ..."):
         source = load_scenario(scenario) if scenario is not None else builtin_scenario()
-        return instance_from_scenario(source)
+        day = check_as_of(source, as_of)
+        loaded = instance_from_scenario(source, as_of=day)
+    console.print(
+        f"Plan as of {day}. Landing daylight: flat horizon at the scenario's site "
+        "(`moonbase run` uses the station cell's terrain horizon)."
+    )
+    return loaded
 
 
 def _objectives(values: list[str] | None) -> list[str] | None:
@@ -67,12 +80,14 @@ def _objectives(values: list[str] | None) -> list[str] | None:
     return values or None
 
 
-def _plan(scenario, instance, objective, time_limit_s, workers):
+def _plan(scenario, instance, objective, time_limit_s, workers, as_of=None):
     from moonbase.campaign import optimise_campaign
 
     if time_limit_s <= 0:
         raise InputError(f"must be > 0, got {time_limit_s}", field="--time-limit")
-    inst = _load(scenario, instance)
+    if instance is not None and as_of is not None:
+        raise InputError("--as-of applies to scenarios, not instances", field="--as-of")
+    inst = _load(scenario, instance, as_of)
     objectives = _objectives(objective)
     with console.status(
         f"CP-SAT on {len(inst.scheduled())} elements (limit {time_limit_s:g} s) ..."
@@ -119,9 +134,10 @@ def plan(
     time_limit_s: float = typer.Option(30.0, "--time-limit", help="CP-SAT time limit, seconds."),
     workers: int = typer.Option(2, "--workers", help="CP-SAT search workers."),
     out: Path | None = typer.Option(None, "--out", help="Folder for CSV/JSON and the Gantt HTML."),
+    as_of: str | None = _AS_OF,
 ) -> None:
     """Optimise who flies what, when (greedy baseline + CP-SAT) and print the plan."""
-    result = _plan(scenario, instance, objective, time_limit_s, workers)
+    result = _plan(scenario, instance, objective, time_limit_s, workers, as_of)
     _print_result(result)
     if out is not None:
         from moonbase.io import write_text_atomic
@@ -146,6 +162,7 @@ def risk(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address."),
     time_limit_s: float = typer.Option(30.0, "--time-limit", help="CP-SAT time limit, seconds."),
     out: Path | None = typer.Option(None, "--out", help="Folder for the risk JSON/CSV/HTML."),
+    as_of: str | None = _AS_OF,
 ) -> None:
     """Plan, then sample launch failures and slips with re-flights; print the risk summary."""
     from moonbase.campaign.risk import monte_carlo
@@ -154,7 +171,7 @@ def risk(
         raise InputError(f"must be >= 1, got {runs}", field="--runs")
     if workers < 0:
         raise InputError(f"must be >= 0, got {workers}", field="--workers")
-    result = _plan(scenario, instance, None, time_limit_s, 2)
+    result = _plan(scenario, instance, None, time_limit_s, 2, as_of)
     console.print(f"plan: basic model complete {result.completion_date()} ({result.status})")
     with Progress(
         TextColumn("Monte Carlo"),

@@ -73,6 +73,21 @@ def _entry(name: str, state: str, where: str, sha256: str, what: str) -> None:
     console.print(f"  what    {what}")
 
 
+def _installed_copy(sha256: str) -> str:
+    """Name of a verified packaged file (``moonbase.datastore.PINNED``) with this checksum, or ''."""
+    from moonbase.datastore import PINNED, locate
+    from moonbase.errors import DataError
+
+    for name, pinned in PINNED.items():
+        if pinned.sha256 == sha256:
+            try:
+                locate(name)
+            except DataError:
+                return ""
+            return f"{name} from {pinned.package.replace('_', '-')}"
+    return ""
+
+
 @app.command("list")
 def list_command(directory: Path | None = _DIR) -> None:
     """Known data files: where they are, whether they are present, their pinned SHA-256."""
@@ -83,9 +98,14 @@ def list_command(directory: Path | None = _DIR) -> None:
     console.print(f"[bold underline]optional data[/bold underline] (folder {data_dir(directory)})")
     for name, remote in REMOTE.items():
         state, path = status_of(name, directory)
+        packaged = _installed_copy(remote.sha256)
         shown = {
             "present": "[green]present, verified[/green]",
-            "absent": f"absent: run `moonbase data fetch {name}` ({remote.archive_size / 1e6:.0f} MB)",
+            "absent": (
+                f"[green]not needed[/green]: the installed package's copy is used ({packaged})"
+                if packaged
+                else f"absent: run `moonbase data fetch {name}` ({remote.archive_size / 1e6:.0f} MB)"
+            ),
             "corrupt": f"[red]checksum mismatch[/red]: `moonbase data fetch {name}` replaces it",
         }[state]
         _entry(

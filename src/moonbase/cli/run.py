@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from moonbase.errors import InputError
-from moonbase.pipeline import run_scenario
 
 console = Console()
+
+_STAGES = {
+    "site": "Site: horizons on the terrain, ranking the cells, the chosen cell's light ...",
+    "campaign": "Campaign: greedy baseline, CP-SAT and the Monte Carlo risk ...",
+    "systems": "Systems: the station hour by hour ...",
+    "science": "Science: partners' experiments against the station's resources ...",
+}
 
 
 def run(
@@ -18,41 +26,106 @@ def run(
     scenario: Path | None = typer.Option(
         None, "--scenario", help="Scenario TOML (default: the built-in ILRS reference)."
     ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="The plan's date, YYYY-MM-DD (default: today, UTC). Earlier flights are history; "
+        "nothing launches before it.",
+    ),
     dem: Path | None = typer.Option(
-        None, "--dem", help="DEM for the site stage (default: a documented synthetic terrain)."
+        None, "--dem", help="DEM for the site stage (default: the packaged LOLA-derived DEM)."
     ),
     dem_corner: str | None = typer.Option(
         None, "--dem-corner", help="x,y in metres of a .npy DEM's top-left outer corner."
     ),
     dem_pixel_m: float | None = typer.Option(None, "--dem-pixel-m", help="Pixel of a .npy DEM."),
+    far_field: bool = typer.Option(
+        True, "--far-field/--no-far-field", help="Surround the DEM with the global far field."
+    ),
+    synthetic_terrain: bool = typer.Option(
+        False, "--synthetic-terrain", help="Use the documented synthetic terrain (tests, demos)."
+    ),
     risk_runs: int = typer.Option(10_000, "--risk-runs", min=1, help="Monte Carlo runs."),
     workers: int = typer.Option(2, "--workers", min=0, help="Dask workers (0: in process)."),
 ) -> None:
-    """Run every stage on a scenario and write an HTML report and tables under OUT."""
+    """Make the plan of a scenario and write an HTML report, summary.json and tables under OUT."""
+    from moonbase.pipeline import run_scenario
+    from moonbase.site.stage import site_terrain
+
     loaded = None
     if scenario is not None:
         from moonbase.scenario import load_scenario
 
         loaded = load_scenario(scenario)
-    corner = None
-    if dem_corner is not None:
-        try:
-            x, y = (float(v) for v in dem_corner.split(","))
-        except ValueError:
-            raise InputError(
-                f"cannot read {dem_corner!r} as x,y", field="--dem-corner", hint="e.g. -30000,15000"
-            ) from None
-        corner = (x, y)
-    result = run_scenario(
-        out,
-        scenario=loaded,
-        dem=dem,
-        dem_corner_xy_m=corner,
-        dem_pixel_m=dem_pixel_m,
-        risk_runs=risk_runs,
-        risk_workers=workers,
-        console=console,
+    terrain = site_terrain(
+        dem,
+        corner_xy_m=_corner(dem_corner),
+        pixel_m=dem_pixel_m,
+        far_field=far_field,
+        synthetic=synthetic_terrain,
     )
+    if terrain.missing:
+        console.print(f"[bold yellow]warning:[/bold yellow] {terrain.missing}")
+    if terrain.synthetic:
+        console.print("[bold yellow]SYNTHETIC terrain:[/bold yellow] not a real place")
+    with console.status("Planning ...") as status:
+        result = run_scenario(
+            out,
+            scenario=loaded,
+            as_of=as_of,
+            terrain=terrain,
+            risk_runs=risk_runs,
+            risk_workers=workers,
+            progress=lambda stage: status.update(_STAGES.get(stage, stage)),
+        )
+    print_summary(result.summary)
     console.print(f"\nReport: [bold]{result.report_path}[/bold]")
     for path in result.files:
         console.print(f"  {path}")
+
+
+def _corner(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(
+            f"cannot read {text!r} as x,y", field="--dem-corner", hint="e.g. -30000,15000"
+        ) from None
+    return x, y
+
+
+def print_summary(summary: dict) -> None:
+    """The plan's headline as rich tables (numbers to four significant figures)."""
+    console.print(
+        f"\n[bold]Plan of {summary['scenario']} as of {summary['as_of']}[/bold] "
+        f"({summary['runtime_s']:.0f} s); terrain: {summary['terrain']['source']}"
+    )
+    for part in ("site", "campaign", "systems"):
+        frame = pd.DataFrame(
+            {"quantity": list(summary[part]), "value": list(summary[part].values())}
+        )
+        _print_frame(frame, part.capitalize())
+    science = summary["science"]
+    shares = pd.DataFrame(science["shares"]).T.reset_index(names="partner")
+    _print_frame(
+        shares, f"Science: {science['runs']} runs, value {science['value']:,.1f}; shares in %"
+    )
+
+
+def _print_frame(frame: pd.DataFrame, title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_cell(value) for value in row))
+    console.print(table)
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return "" if value != value else f"{value:,.4g}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)

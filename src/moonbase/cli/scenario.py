@@ -214,7 +214,7 @@ def print_scenario(scenario: Scenario) -> None:
 
     if scenario.experiments:
         table = Table(title="Experiments", title_justify="left")
-        for column in ("id", "partner", "category", "hours", "power W", "data GB", "needs"):
+        for column in ("id", "partner", "category", "hours", "power W", "data Gbit", "needs"):
             table.add_column(column)
         for experiment in scenario.experiments:
             table.add_row(
@@ -223,7 +223,7 @@ def print_scenario(scenario: Scenario) -> None:
                 experiment.category,
                 f"{experiment.duration_h:g}",
                 f"{experiment.power_w:g}",
-                f"{experiment.data_volume_gb:g}",
+                f"{experiment.data_volume_gbit:g}",
                 ", ".join(experiment.requires),
             )
         console.print(table)

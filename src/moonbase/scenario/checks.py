@@ -2,7 +2,8 @@
 
 :func:`check_scenario` returns every problem it finds (never stops at the first):
 
-* duplicate ids; references to unknown partners, elements and launchers;
+* duplicate ids; references to unknown partners, elements, launchers and locations (an
+  element's ``location`` must be ``site``, ``orbit``, ``elsewhere`` or a ``[[locations]]`` id);
 * element masses: none given, landed more than TLI, heavier than every allowed launcher;
 * dates: empty windows, no launcher available in an element's window, flown elements without
   a launch date;
@@ -23,11 +24,14 @@ from itertools import pairwise
 
 from pydantic import ValidationError
 
+from moonbase.graphs import find_cycles
 from moonbase.scenario.models import (
+    RESERVED_LOCATIONS,
     CampaignWindow,
     Element,
     Experiment,
     Launcher,
+    Location,
     OrbitNode,
     Partner,
     Policies,
@@ -47,6 +51,7 @@ class _View:
     launchers: list[tuple[int, Launcher]] = field(default_factory=list)
     elements: list[tuple[int, Element]] = field(default_factory=list)
     experiments: list[tuple[int, Experiment]] = field(default_factory=list)
+    locations: list[tuple[int, Location]] = field(default_factory=list)
     site: Site | None = None
     orbit: OrbitNode | None = None
     campaign: CampaignWindow | None = None
@@ -55,6 +60,7 @@ class _View:
     partner_ids: set[str] = field(default_factory=set)
     launcher_ids: set[str] = field(default_factory=set)
     element_ids: set[str] = field(default_factory=set)
+    location_ids: set[str] = field(default_factory=set)
     has_site: bool = False
     has_orbit: bool = False
     # False when some launchers / elements did not validate: checks that need all of them
@@ -65,6 +71,7 @@ class _View:
     partners_listed: bool = True
     launchers_listed: bool = True
     elements_listed: bool = True
+    locations_listed: bool = True
     raw_provides: set[str] = field(default_factory=set)
 
 
@@ -75,6 +82,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
         launchers=list(enumerate(scenario.launchers)),
         elements=list(enumerate(scenario.elements)),
         experiments=list(enumerate(scenario.experiments)),
+        locations=list(enumerate(scenario.locations)),
         site=scenario.site,
         orbit=scenario.orbit,
         campaign=scenario.campaign,
@@ -82,6 +90,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
         partner_ids={p.id for p in scenario.partners},
         launcher_ids={x.id for x in scenario.launchers},
         element_ids={e.id for e in scenario.elements},
+        location_ids={x.id for x in scenario.locations},
         has_site=scenario.site is not None,
         has_orbit=scenario.orbit is not None,
     )
@@ -101,6 +110,8 @@ def check_raw(data: dict) -> list[Problem]:
     view.launchers, view.launcher_ids = _items(data.get("launchers"), Launcher)
     view.elements, view.element_ids = _items(data.get("elements"), Element)
     view.experiments, _ = _items(data.get("experiments"), Experiment)
+    view.locations, view.location_ids = _items(data.get("locations"), Location)
+    view.locations_listed = isinstance(data.get("locations", []), list)
     view.site = _one(data.get("site"), Site)
     view.orbit = _one(data.get("orbit"), OrbitNode)
     view.campaign = _one(data.get("campaign"), CampaignWindow)
@@ -153,6 +164,7 @@ def _run(view: _View) -> list[Problem]:
         _check_duplicates,
         _check_partner_refs,
         _check_site,
+        _check_locations,
         _check_campaign,
         _check_launchers,
         _check_masses,
@@ -175,6 +187,7 @@ def _check_duplicates(view: _View) -> Iterable[Problem]:
         ("launchers", view.launchers),
         ("elements", view.elements),
         ("experiments", view.experiments),
+        ("locations", view.locations),
     ):
         first: dict[str, int] = {}
         for index, item in items:
@@ -222,6 +235,38 @@ def _check_partner_refs(view: _View) -> Iterable[Problem]:
                         f"partner {partner.id!r} contributes to unknown element {element_id!r}",
                         _unknown("element", element_id, view.element_ids),
                     )
+
+
+def location_choices(location_ids: Iterable[str]) -> str:
+    """The values an element's ``location`` may take, for hints."""
+    named = ", ".join(sorted(location_ids)) or "none defined"
+    return (
+        'location = "site" (at the station), "orbit", "elsewhere" (not modelled), or the id of '
+        f"a [[locations]] entry ({named})"
+    )
+
+
+def _check_locations(view: _View) -> Iterable[Problem]:
+    for index, location in view.locations:
+        if location.id in RESERVED_LOCATIONS:
+            yield Problem(
+                ("locations", index, "id"),
+                f"location id {location.id!r} is reserved for elements' location",
+                "choose another id for this [[locations]] entry",
+            )
+    if not view.locations_listed:
+        return
+    known = set(RESERVED_LOCATIONS) | view.location_ids
+    for index, element in view.elements:
+        if element.location in known:
+            continue
+        close = _close(element.location, known)
+        guess = f"did you mean {close!r}? " if close else ""
+        yield Problem(
+            ("elements", index, "location"),
+            f"element {element.id!r} is placed at unknown location {element.location!r}",
+            f"{guess}write {location_choices(view.location_ids)}",
+        )
 
 
 def _check_site(view: _View) -> Iterable[Problem]:
@@ -301,11 +346,11 @@ def _check_masses(view: _View) -> Iterable[Problem]:
                 "give mass_tli_kg (mass at trans-lunar injection) and/or landed_mass_kg",
             )
             continue
-        if element.location != "site" and element.mass_tli_kg is None:
+        if element.location in ("orbit", "elsewhere") and element.mass_tli_kg is None:
             yield Problem(
                 base + ("landed_mass_kg",),
-                f"element {element.id!r} is not landed at the site ({element.location}) but has "
-                "only a landed mass",
+                f"element {element.id!r} is not landed at a modelled place ({element.location}) "
+                "but has only a landed mass",
                 "give mass_tli_kg for elements in orbit or elsewhere",
             )
             continue
@@ -455,91 +500,12 @@ def _check_requires(view: _View) -> Iterable[Problem]:
                 )
             elif required in index_of:
                 graph[element.id].append(required)
-    for cycle in _cycles(graph):
+    for cycle in find_cycles(graph):
         yield Problem(
             ("elements", index_of[cycle[0]], "requires"),
             "circular dependency: " + " -> ".join(cycle + [cycle[0]]),
             "remove one of these requires so the chain has a start",
         )
-
-
-def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
-    """One cycle per strongly connected component with a cycle (Tarjan), in file order."""
-    order = {node: n for n, node in enumerate(graph)}
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    components: list[list[str]] = []
-    counter = 0
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, iter(graph[root]))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            advanced = False
-            for child in children:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(graph[child])))
-                    advanced = True
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1 or node in graph[node]:
-                    components.append(component)
-    cycles = []
-    for component in sorted(components, key=lambda c: min(order[n] for n in c)):
-        members = set(component)
-        start = min(component, key=order.__getitem__)
-        cycles.append(_walk_cycle(graph, start, members))
-    return cycles
-
-
-def _walk_cycle(graph: dict[str, list[str]], start: str, members: set[str]) -> list[str]:
-    """A shortest cycle through ``start`` inside one strongly connected component (BFS)."""
-    previous: dict[str, str] = {}
-    frontier = [start]
-    seen = {start}
-    while frontier:
-        following = []
-        for node in frontier:
-            for child in graph[node]:
-                if child not in members:
-                    continue
-                if child == start:
-                    path = [node]
-                    while path[-1] != start:
-                        path.append(previous[path[-1]])
-                    return path[::-1]
-                if child not in seen:
-                    seen.add(child)
-                    previous[child] = node
-                    following.append(child)
-        frontier = following
-    return [start]  # pragma: no cover - a component always has a cycle through each member
 
 
 def _check_capabilities(view: _View) -> Iterable[Problem]:
@@ -590,11 +556,13 @@ def _check_capabilities(view: _View) -> Iterable[Problem]:
     }
     require_cycle_members = {
         node
-        for cycle in _cycles({k: [r for r in known_requires[k] if r in stuck_ids] for k in graph})
+        for cycle in find_cycles(
+            {k: [r for r in known_requires[k] if r in stuck_ids] for k in graph}
+        )
         for node in cycle
     }
     index_of = {element.id: index for index, element in stuck}
-    for cycle in _cycles(graph):
+    for cycle in find_cycles(graph):
         if set(cycle) <= require_cycle_members:
             continue  # already listed as a circular requires chain
         steps = []

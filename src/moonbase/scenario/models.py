@@ -1,5 +1,5 @@
-"""The scenario data model: partners, elements, launchers, site or orbit node, campaign window,
-experiments and policies, as strict pydantic v2 models.
+"""The scenario data model: partners, elements, launchers, site or orbit node, named surface
+locations, campaign window, experiments and policies, as strict pydantic v2 models.
 
 A scenario is what every later stage consumes: the campaign planner assigns its elements to its
 launchers, the systems twin runs its elements' power, the science scheduler its experiments.
@@ -8,8 +8,14 @@ dependency cycles, masses no launcher can carry, empty date windows) are checked
 :func:`moonbase.scenario.validate.check_scenario`, which :func:`moonbase.scenario.load_scenario`
 runs on every file.
 
-Units are in the field names: ``_kg``, ``_w`` (watts), ``_wh``, ``_h`` (hours), ``_deg``, ``_m``,
-``_gb`` (gigabytes), ``_musd`` (millions of US dollars). Dates are calendar dates (UTC).
+Units are in the field names: ``_kg``, ``_w`` (watts), ``_wh`` (watt-hours), ``_h`` (hours),
+``_deg``, ``_m``, ``_km``, ``_gbit`` (gigabits, 10^9 bit), ``_mbps`` (megabits per second),
+``_musd`` (millions of US dollars). Dates are calendar dates (UTC).
+
+Where an element is: ``location`` is required and is ``"site"`` (the station's ``[site]``),
+``"orbit"``, ``"elsewhere"`` (a place the model does not represent) or the ``id`` of a
+``[[locations]]`` entry (a named surface place with coordinates, e.g. another mission's
+landing target).
 
 Provenance of a fact, following the reference note's tags:
 
@@ -38,6 +44,7 @@ from moonbase.orbit.spec import OrbitNodeSpec
 
 __all__ = [
     "CAPABILITY_TAGS",
+    "RESERVED_LOCATIONS",
     "BetaPrior",
     "CampaignWindow",
     "Contribution",
@@ -45,10 +52,13 @@ __all__ = [
     "Experiment",
     "FlightRecord",
     "Launcher",
+    "Location",
     "OrbitNode",
     "Partner",
+    "PartnerGoal",
     "Policies",
     "Scenario",
+    "SignedPartners",
     "Site",
 ]
 
@@ -76,6 +86,10 @@ CAPABILITY_TAGS = (
     "habitat",
     "crew_transport",
 )
+
+#: Element locations that are not ``[[locations]]`` ids: the station's site, lunar orbit, and
+#: somewhere the model does not represent.
+RESERVED_LOCATIONS = ("site", "orbit", "elsewhere")
 
 ContributionLevel = Literal[
     "joint_demonstration",
@@ -207,6 +221,9 @@ class Element(_Model):
     Dependencies: the element can operate once every element in ``requires`` operates and
     every capability in ``needs`` is provided by some operating element (``provides``).
 
+    Location (required): ``"site"`` (lands at the station), ``"orbit"``, ``"elsewhere"``
+    (not modelled) or the id of a ``[[locations]]`` entry (lands there, not at the station).
+
     Communications: ``downlink_rate_mbps`` (direct to Earth, while Earth is in view) and
     ``data_buffer_gbit`` (onboard storage for data waiting for the downlink) make a surface
     element a comms terminal of the station (:mod:`moonbase.systems`).
@@ -216,7 +233,7 @@ class Element(_Model):
     name: Text
     partner: Identifier
     role: ElementRole
-    location: Literal["site", "orbit", "elsewhere"] = "site"
+    location: Identifier
     mass_tli_kg: PositiveFloat | None = None
     landed_mass_kg: PositiveFloat | None = None
     mass_provenance: Provenance = "notional"
@@ -243,6 +260,11 @@ class Element(_Model):
     note: str = ""
 
     @property
+    def lands_at_site(self) -> bool:
+        """True when the element is part of the station at the ``[site]``."""
+        return self.location == "site"
+
+    @property
     def is_planned(self) -> bool:
         """True when the element still has to fly (the campaign planner schedules it)."""
         return self.state == "planned"
@@ -257,13 +279,31 @@ class Element(_Model):
 
 
 class Site(_Model):
-    """The surface site of the base (planetocentric latitude, east longitude, LOLA datum)."""
+    """The surface site of the base (planetocentric latitude, east longitude, LOLA datum).
+
+    ``search_radius_km``: the site stage chooses the station's terrain cell within this
+    distance of the given point.
+    """
 
     name: Text
     latitude_deg: Annotated[float, Field(ge=-90, le=90)]
     longitude_deg: Annotated[float, Field(ge=-360, le=360)]
     height_m: float = 0.0
+    search_radius_km: PositiveFloat = 5.0
     source: str = ""
+
+
+class Location(_Model):
+    """A named surface place other than the station's site (e.g. another mission's landing
+    target), planetocentric latitude, east longitude, height above the 1737.4 km sphere."""
+
+    id: Identifier
+    name: Text
+    latitude_deg: Annotated[float, Field(ge=-90, le=90)]
+    longitude_deg: Annotated[float, Field(ge=-360, le=360)]
+    height_m: float = 0.0
+    provenance: Provenance
+    source: Text
 
 
 class OrbitNode(OrbitNodeSpec):
@@ -292,7 +332,7 @@ class Experiment(_Model):
     title: str = ""
     duration_h: PositiveFloat
     power_w: NonNegativeFloat = 0.0
-    data_volume_gb: NonNegativeFloat = 0.0
+    data_volume_gbit: NonNegativeFloat = 0.0
     crew_time_h: NonNegativeFloat = 0.0
     windows: list[ExperimentWindow] = Field(default_factory=lambda: ["any"], min_length=1)
     requires: list[Identifier] = Field(default_factory=list)
@@ -302,8 +342,36 @@ class Experiment(_Model):
     source: str = ""
 
 
+class PartnerGoal(_Model):
+    """A stated goal for the number of partners (a documented policy figure, not a forecast)."""
+
+    countries: Annotated[int, Field(ge=1)]
+    institutions: Annotated[int, Field(ge=0)] = 0
+    researchers: Annotated[int, Field(ge=0)] = 0
+    provenance: Provenance = "reported"
+    source: Text
+
+
+class SignedPartners(_Model):
+    """How many partners had signed up by a date, per the latest public statement.
+
+    ``count`` is countries and international organisations; ``institutions`` a lower bound
+    where the statement says "more than".
+    """
+
+    count: Annotated[int, Field(ge=0)]
+    institutions: Annotated[int, Field(ge=0)] | None = None
+    as_of: date
+    provenance: Provenance = "reported"
+    source: Text
+
+
 class Policies(_Model):
-    """How the campaign is judged and what it may do."""
+    """How the campaign is judged and what it may do.
+
+    ``partner_goal`` and ``signed_partners`` document partner growth (the goal and the count
+    as of the latest statement); the planner does not use them.
+    """
 
     objective: list[Objective] = Field(
         default_factory=lambda: ["earliest_basic_model"], min_length=1
@@ -314,6 +382,8 @@ class Policies(_Model):
     co_manifesting: bool = True
     landing_requires_daylight: bool = True
     landing_min_sun_elevation_deg: Annotated[float, Field(ge=-5, le=45)] = 0.0
+    partner_goal: PartnerGoal | None = None
+    signed_partners: SignedPartners | None = None
 
 
 class Scenario(_Model):
@@ -324,6 +394,7 @@ class Scenario(_Model):
     description: str = ""
     site: Site | None = None
     orbit: OrbitNode | None = None
+    locations: list[Location] = Field(default_factory=list)
     campaign: CampaignWindow
     policies: Policies = Field(default_factory=Policies)
     partners: list[Partner] = Field(min_length=1)
@@ -342,6 +413,17 @@ class Scenario(_Model):
     def partner(self, partner_id: str) -> Partner:
         """The partner with this id (KeyError with the valid ids otherwise)."""
         return _by_id(self.partners, partner_id, "partner")
+
+    def location(self, location_id: str) -> Location:
+        """The ``[[locations]]`` entry with this id (KeyError with the valid ids otherwise)."""
+        return _by_id(self.locations, location_id, "location")
+
+    def location_of(self, element: Element) -> Location | None:
+        """The ``[[locations]]`` entry ``element`` lands at; None for ``"site"`` (see
+        :attr:`site`), ``"orbit"`` and ``"elsewhere"``."""
+        if element.location in RESERVED_LOCATIONS:
+            return None
+        return self.location(element.location)
 
     def launchers_for(self, element: Element) -> list[Launcher]:
         """Launchers allowed for ``element`` (all of them when its list is empty)."""

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from moonbase.errors import InputError
 from moonbase.io import write_text_atomic
-from moonbase.scenario.checks import check_raw, check_scenario
+from moonbase.scenario.checks import check_raw, check_scenario, location_choices
 from moonbase.scenario.models import Scenario
 from moonbase.scenario.problems import Problem, ScenarioError, format_path
 from moonbase.scenario.toml_lines import line_map, line_of
@@ -194,6 +194,12 @@ def _translate(error: dict, data: dict) -> Problem:
     key = path[-1] if path and isinstance(path[-1], str) else None
     table = _table_name(path[:-1])
     if kind == "missing":
+        if len(path) == 3 and path[0] == "elements" and key == "location":
+            return Problem(
+                path,
+                f"missing required key 'location' in {table}: where is this element?",
+                f"add {location_choices(_raw_location_ids(data))}",
+            )
         return Problem(path, f"missing required key {key!r}", _missing_hint(path, table))
     if kind == "extra_forbidden":
         fields = _fields_at(path[:-1])
@@ -234,6 +240,13 @@ def _translate(error: dict, data: dict) -> Problem:
             rest = "a value " + rest
         message = "expected " + rest
     return Problem(path, f"{message}, got {_describe(value)}", None)
+
+
+def _raw_location_ids(data: dict) -> list[str]:
+    raw = data.get("locations") if isinstance(data, dict) else None
+    if not isinstance(raw, list):
+        return []
+    return [x["id"] for x in raw if isinstance(x, dict) and isinstance(x.get("id"), str)]
 
 
 def _missing_hint(path: tuple, table: str) -> str:
@@ -289,7 +302,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 _HEADER = """\
 # moonbase scenario (schema version 1); validate with `moonbase scenario validate FILE`.
-# Units are in the key names: _kg, _w, _wh, _h, _deg, _m, _gb, _musd (millions of US dollars).
+# Units are in the key names: _kg, _w, _wh, _h, _deg, _m, _km, _gbit, _mbps, _musd (millions of US dollars).
 # provenance: announced (agency statement) / reported (news) / notional (modelling assumption).
 """
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -3,10 +3,12 @@
 * :func:`resample_resources` folds a time-indexed DataFrame (any step dividing the bucket) into
   buckets: power is the **minimum** over the bucket (a run draws its power throughout),
   downlink volume and crew/robot hours are **sums**, a window is open when it is open at every
-  sample of the bucket.
+  sample of the bucket (:func:`moonbase.windows.bucket_open`; a sample is open when its value
+  is above zero, :func:`moonbase.site.predicates.open_at`).
 * :func:`resources_from_systems` reads a systems-twin result: power left for science is the
   curtailed surplus (``curtailed_w``), crew hours are ``crew * science_h_per_crew_day / 24`` per
-  hour, the windows come from ``sun_fraction`` and ``earth_visible``, the data buffer from the
+  hour, the windows come from ``sun_fraction`` (sunlit: any part of the disk shows, fraction
+  > 0) and ``earth_visible`` (the Earth's centre above the horizon), the data buffer from the
   comms terminals.
 * :func:`requests_from_scenario` turns scenario partners and experiments into science inputs.
 """
@@ -20,10 +22,18 @@ import pandas as pd
 
 from moonbase.errors import InputError
 from moonbase.science.models import Category, ExperimentRequest, Partner, StationResources
+from moonbase.science.shares import entitlements_from_scenario
+from moonbase.site.predicates import is_sunlit, open_at
+from moonbase.windows import bucket_open
 
-__all__ = ["requests_from_scenario", "resample_resources", "resources_from_systems"]
+__all__ = [
+    "requests_from_scenario",
+    "resample_resources",
+    "resources_from_systems",
+    "science_priority",
+]
 
-_VOLUMES = ("downlink_mbit", "crew_h", "robot_h")
+_VOLUMES = ("downlink_mbit", "crew_time_h", "robot_time_h")
 _LEVELS = ("power_w", "payload_mass_kg", "payload_volume_m3")
 
 
@@ -31,8 +41,9 @@ def resample_resources(
     series: pd.DataFrame, *, bucket_hours: float = 24.0, windows: tuple[str, ...] = ()
 ) -> StationResources:
     """Bucket a DataFrame indexed by UTC with columns ``power_w``, ``downlink_mbit`` (per step),
-    ``crew_h``, ``robot_h`` (per step), optional ``payload_mass_kg``/``payload_volume_m3`` and
-    boolean window columns ``windows``. A trailing partial bucket is dropped.
+    ``crew_time_h``, ``robot_time_h`` (per step), optional ``payload_mass_kg`` /
+    ``payload_volume_m3`` and boolean window columns ``windows``. A trailing partial bucket is
+    dropped.
     """
     if not isinstance(series.index, pd.DatetimeIndex) or len(series) < 2:
         raise InputError("needs a DatetimeIndex with at least two samples", field="series")
@@ -60,7 +71,9 @@ def resample_resources(
     return StationResources(
         start_utc=series.index[0].strftime("%Y-%m-%dT%H:%M:%S"),
         bucket_hours=bucket_hours,
-        windows={w: list(fold(w).min(axis=1) > 0.5) for w in windows},
+        windows={
+            w: bucket_open(open_at(series[w].to_numpy()[: n * k]), k).tolist() for w in windows
+        },
         **values,
     )
 
@@ -69,7 +82,7 @@ def resources_from_systems(
     result,
     *,
     bucket_hours: float = 24.0,
-    downlink_mbit_per_h: float = 10_000.0,
+    downlink_rate_mbps: float = 10_000.0 / 3600.0,
     science_h_per_crew_day: float = 4.0,
     robot_h_per_day: float = 16.0,
     data_buffer_gbit: float | None = None,
@@ -77,23 +90,25 @@ def resources_from_systems(
     """Science resources from a ``moonbase.systems`` simulation result (see module docstring).
 
     The twin does not expose spare downlink capacity, so science downlink is
-    ``downlink_mbit_per_h`` while Earth is in view (a planning figure to replace). Science data
-    wait for it in ``data_buffer_gbit`` of onboard storage: by default the buffers of the
-    station's comms terminals (a planning figure too: the twin's own data share them).
+    ``downlink_rate_mbps`` (default 10 Gbit per hour) while Earth is in view (a planning
+    figure to replace). Science data wait for it in ``data_buffer_gbit`` of onboard storage:
+    by default the buffers of the station's comms terminals (a planning figure too: the twin's
+    own data share them).
     """
     if data_buffer_gbit is None:
         data_buffer_gbit = result.station.data_buffer_gbit
     s = result.series
     step_h = (s.index[1] - s.index[0]).total_seconds() / 3600.0
-    earth = s["earth_visible"].to_numpy(dtype=float) > 0.5
+    earth = open_at(s["earth_visible"].to_numpy(dtype=float))
+    lit = is_sunlit(s["sun_fraction"].to_numpy(dtype=float))
     frame = pd.DataFrame(
         {
             "power_w": s["curtailed_w"].to_numpy(dtype=float),
-            "downlink_mbit": np.where(earth, downlink_mbit_per_h * step_h, 0.0),
-            "crew_h": s["crew"].to_numpy(dtype=float) * science_h_per_crew_day / 24.0 * step_h,
-            "robot_h": np.full(len(s), robot_h_per_day / 24.0 * step_h),
-            "sunlit": s["sun_fraction"].to_numpy(dtype=float) > 0.5,
-            "dark": s["sun_fraction"].to_numpy(dtype=float) <= 0.5,
+            "downlink_mbit": np.where(earth, downlink_rate_mbps * (step_h * 3600.0), 0.0),
+            "crew_time_h": s["crew"].to_numpy(dtype=float) * science_h_per_crew_day / 24.0 * step_h,
+            "robot_time_h": np.full(len(s), robot_h_per_day / 24.0 * step_h),
+            "sunlit": lit,
+            "dark": ~lit,
             "earth_in_view": earth,
             "earth_hidden": ~earth,
         },
@@ -117,33 +132,28 @@ _WINDOW = {"sunlit": "sunlit", "dark": "dark", "earth_in_view": "earth_in_view"}
 _WINDOW["earth_not_in_view"] = "earth_hidden"
 
 
+def science_priority(scenario_priority: int) -> int:
+    """The scenario's experiment priority (1-10, 10 most important) on the one science scale.
+
+    The science scale is 1-5, 5 most important (:class:`ExperimentRequest.priority`, the
+    weight of a run's value). This is the one place a foreign scale enters:
+    ``ceil(p / 2)``, so 1-2 -> 1, 3-4 -> 2, ..., 9-10 -> 5.
+    """
+    return max(1, min(5, math.ceil(scenario_priority / 2)))
+
+
 def requests_from_scenario(scenario) -> tuple[tuple[Partner, ...], tuple[ExperimentRequest, ...]]:
     """Partners with entitlements and the experiment requests of a scenario.
 
-    Entitlement rule: a partner's share of the contributions' ``value_musd`` when the scenario
-    gives values; otherwise its share of the landed mass of the surface elements it owns (the
-    hardware a partner puts on the Moon, as ISS shares followed hardware contributions).
-    Scenario priorities 1-10 map to 1-5 (``ceil(p / 2)``); data volumes in gigabytes become
-    gigabits (x 8); window ``"any"`` is no window. An experiment's ``requires`` that names an
-    element becomes the window ``element:<id>`` (open once that element operates, see
+    Entitlements: :func:`moonbase.science.shares.entitlements_from_scenario` (the one share
+    rule). Scenario priorities 1-10 map to 1-5 (:func:`science_priority`); data volumes are
+    gigabits on both sides; window ``"any"`` is no window. An experiment's ``requires`` that
+    names an element becomes the window ``element:<id>`` (open once that element operates, see
     :func:`with_element_windows`); one that names another experiment becomes ``depends_on``.
     """
-    values = {
-        p.id: sum(c.value_musd or 0.0 for c in getattr(p, "contributions", ()))
-        for p in scenario.partners
-    }
-    if sum(values.values()) <= 0:
-        values = {p.id: 0.0 for p in scenario.partners}
-        for element in scenario.elements:
-            if element.location == "site" and element.state != "failed":
-                values[element.partner] += element.landed_mass_kg or 0.0
-    total = sum(values.values())
+    entitlements = entitlements_from_scenario(scenario)
     partners = tuple(
-        Partner(
-            id=p.id,
-            name=getattr(p, "name", p.id),
-            entitlement=(values[p.id] / total) if total > 0 else None,
-        )
+        Partner(id=p.id, name=getattr(p, "name", p.id), entitlement=entitlements[p.id])
         for p in scenario.partners
     )
     experiment_ids = {e.id for e in scenario.experiments}
@@ -155,11 +165,11 @@ def requests_from_scenario(scenario) -> tuple[tuple[Partner, ...], tuple[Experim
             title=e.title,
             duration_h=e.duration_h,
             power_w=e.power_w,
-            data_volume_gbit=8.0 * e.data_volume_gb,
-            crew_hours=e.crew_time_h,
+            data_volume_gbit=e.data_volume_gbit,
+            crew_time_h=e.crew_time_h,
             windows=tuple(_WINDOW[w] for w in e.windows if w != "any")
             + tuple(f"element:{r}" for r in e.requires if r not in experiment_ids),
-            priority=max(1, min(5, math.ceil(e.priority / 2))),
+            priority=science_priority(e.priority),
             depends_on=tuple(r for r in e.requires if r in experiment_ids),
             repeats=e.repeats,
         )

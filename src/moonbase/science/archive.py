@@ -26,6 +26,7 @@ from moonbase.errors import DataError, InputError
 from moonbase.io import write_text_atomic
 from moonbase.science.models import Category
 from moonbase.science.solution import Schedule
+from moonbase.time import parse_utc_datetime as _parse_utc_datetime
 
 __all__ = [
     "AccessDenied",
@@ -44,23 +45,13 @@ class AccessDenied(InputError):
 
 
 def parse_utc_datetime(value: str | datetime | Time, *, field: str = "time") -> datetime:
-    """A timezone-aware UTC datetime from an ISO string, a datetime or a skyfield Time."""
-    if isinstance(value, Time):
-        return value.utc_datetime().replace(microsecond=0)
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise InputError(
-                f"cannot read {value!r} as a UTC time",
-                field=field,
-                hint="use ISO 8601, e.g. 2031-05-01T12:00:00Z",
-            ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    """A timezone-aware UTC datetime from an ISO string, a datetime or a skyfield Time.
+
+    :func:`moonbase.time.parse_utc_datetime` (the one UTC parser), with offsets converted to
+    UTC and a :class:`Time` cut to whole seconds (the archive's resolution).
+    """
+    moment = _parse_utc_datetime(value, field=field, allow_offset=True)
+    return moment.replace(microsecond=0) if isinstance(value, Time) else moment
 
 
 def _iso(moment: datetime) -> str:

@@ -36,8 +36,8 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
         for name in (
             "power_w",
             "downlink_mbit",
-            "crew_h",
-            "robot_h",
+            "crew_time_h",
+            "robot_time_h",
             "payload_mass_kg",
             "payload_volume_m3",
         )
@@ -71,8 +71,8 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
                     problems.append(f"{label}: window {window!r} closed in bucket {bucket}")
             usage["power_w"][bucket] += q.power_w
             usage["downlink_mbit"][bucket] += q.data_volume_gbit * 1000.0 / length
-            usage["crew_h"][bucket] += q.crew_hours / length
-            usage["robot_h"][bucket] += q.robot_hours / length
+            usage["crew_time_h"][bucket] += q.crew_time_h / length
+            usage["robot_time_h"][bucket] += q.robot_time_h / length
             usage["payload_mass_kg"][bucket] += q.mass_kg
             usage["payload_volume_m3"][bucket] += q.volume_m3
     buffer_mbit = res.data_buffer_gbit * 1000.0

@@ -55,6 +55,7 @@ from moonbase.science.solution import (
     runs_started,
     schedule_from_starts,
 )
+from moonbase.windows import Windows
 
 __all__ = [
     "CpSatScheduler",
@@ -74,10 +75,8 @@ _MAX_OBJECTIVE = 2**62
 
 
 def _runs(mask: np.ndarray) -> list[list[int]]:
-    """Closed intervals ``[lo, hi]`` of consecutive True values."""
-    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return [[int(lo), int(hi) - 1] for lo, hi in zip(edges[::2], edges[1::2], strict=True)]
+    """Closed intervals ``[lo, hi]`` of consecutive True values (:class:`Windows` on indices)."""
+    return [[lo, hi] for lo, hi in Windows.from_flags(mask).index_pairs()]
 
 
 class CpSatScheduler:

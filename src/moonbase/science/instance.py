@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import BaseModel
 
+from moonbase.graphs import cycle_members
 from moonbase.science import buffer
 from moonbase.science.models import RESOURCE_NAMES, ExperimentRequest, SchedulingProblem
 
@@ -52,8 +53,8 @@ __all__ = [
 RESOURCE_SCALE = {
     "power_w": 1.0,
     "downlink_mbit": 1.0,
-    "crew_h": 60.0,
-    "robot_h": 60.0,
+    "crew_time_h": 60.0,
+    "robot_time_h": 60.0,
     "payload_mass_kg": 1.0,
     "payload_volume_m3": 1000.0,
 }
@@ -78,8 +79,8 @@ def per_bucket_demand(request: ExperimentRequest, bucket_hours: float) -> dict[s
     raw = {
         "power_w": request.power_w,
         "downlink_mbit": request.data_volume_gbit * 1000.0 / d,
-        "crew_h": request.crew_hours / d,
-        "robot_h": request.robot_hours / d,
+        "crew_time_h": request.crew_time_h / d,
+        "robot_time_h": request.robot_time_h / d,
         "payload_mass_kg": request.mass_kg,
         "payload_volume_m3": request.volume_m3,
     }
@@ -298,7 +299,7 @@ def build_instance(
                 )
                 del accepted[rid]
                 changed = True
-    for rid in _cycle_members({k: v[0].depends_on for k, v in accepted.items()}):
+    for rid in cycle_members({k: v[0].depends_on for k, v in accepted.items()}):
         _reject(rejections, accepted[rid][0], "depends_on", "is part of a dependency cycle")
         del accepted[rid]
 
@@ -409,23 +410,3 @@ def _allowed_starts(request, d: int, need: dict, demand: np.ndarray, offer: _Off
             f"window(s) {list(request.windows)} never stay open for a whole run of {d} buckets",
         )
     return starts, ("resources", f"no {d}-bucket span has enough station resources for it")
-
-
-def _cycle_members(graph: dict[str, tuple[str, ...]]) -> list[str]:
-    """Nodes on or behind a cycle (those a topological sort cannot reach), in graph order."""
-    indegree = {node: 0 for node in graph}
-    children: dict[str, list[str]] = {node: [] for node in graph}
-    for node, deps in graph.items():
-        for dep in deps:
-            indegree[node] += 1
-            children[dep].append(node)
-    ready = [node for node, count in indegree.items() if count == 0]
-    seen = set()
-    while ready:
-        node = ready.pop()
-        seen.add(node)
-        for child in children[node]:
-            indegree[child] -= 1
-            if indegree[child] == 0:
-                ready.append(child)
-    return [node for node in graph if node not in seen]

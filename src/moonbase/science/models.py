@@ -12,7 +12,9 @@ Resource units at the API (converted to integers once, in :mod:`moonbase.science
 * ``downlink_mbit``: data volume that can be sent to Earth during the bucket; with
   ``data_buffer_gbit`` of onboard storage, data the downlink cannot send at once wait there
   for later buckets (:mod:`moonbase.science.buffer`);
-* ``crew_h`` and ``robot_h``: crew and robot working hours available during the bucket;
+* ``crew_time_h`` and ``robot_time_h``: crew and robot working hours available during the
+  bucket (the scenario's names; the former ``crew_h``/``robot_h``, and ``crew_hours``/
+  ``robot_hours`` of a request, are still accepted as input);
 * ``payload_mass_kg`` and ``payload_volume_m3``: accommodation for installed experiments.
 """
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "RESOURCE_NAMES",
@@ -38,8 +40,8 @@ __all__ = [
 RESOURCE_NAMES = (
     "power_w",
     "downlink_mbit",
-    "crew_h",
-    "robot_h",
+    "crew_time_h",
+    "robot_time_h",
     "payload_mass_kg",
     "payload_volume_m3",
 )
@@ -104,8 +106,8 @@ class Contribution(_Model):
 class ExperimentRequest(_Model):
     """One experiment a partner asks to run, possibly several times.
 
-    ``duration_h`` is rounded up to whole buckets. ``data_volume_gbit``, ``crew_hours`` and
-    ``robot_hours`` are totals per run, spread evenly over its buckets; ``power_w``,
+    ``duration_h`` is rounded up to whole buckets. ``data_volume_gbit``, ``crew_time_h`` and
+    ``robot_time_h`` are totals per run, spread evenly over its buckets; ``power_w``,
     ``mass_kg`` and ``volume_m3`` are held for the whole run. ``windows`` names window series
     of the station (``"sunlit"``, ``"earth_in_view"``, ``"target:crab"`` ...) that must all be
     open during every bucket of a run. ``depends_on`` lists requests whose first run must end
@@ -121,8 +123,12 @@ class ExperimentRequest(_Model):
     duration_h: float = Field(gt=0.0)
     power_w: float = Field(default=0.0, ge=0.0)
     data_volume_gbit: float = Field(default=0.0, ge=0.0)
-    crew_hours: float = Field(default=0.0, ge=0.0)
-    robot_hours: float = Field(default=0.0, ge=0.0)
+    crew_time_h: float = Field(
+        default=0.0, ge=0.0, validation_alias=AliasChoices("crew_time_h", "crew_hours")
+    )
+    robot_time_h: float = Field(
+        default=0.0, ge=0.0, validation_alias=AliasChoices("robot_time_h", "robot_hours")
+    )
     mass_kg: float = Field(default=0.0, ge=0.0)
     volume_m3: float = Field(default=0.0, ge=0.0)
     windows: tuple[str, ...] = ()
@@ -148,8 +154,8 @@ class StationResources(BaseModel):
     bucket_hours: float = Field(default=24.0, gt=0.0)
     power_w: list[float]
     downlink_mbit: list[float]
-    crew_h: list[float]
-    robot_h: list[float]
+    crew_time_h: list[float] = Field(validation_alias=AliasChoices("crew_time_h", "crew_h"))
+    robot_time_h: list[float] = Field(validation_alias=AliasChoices("robot_time_h", "robot_h"))
     payload_mass_kg: list[float] | None = None
     payload_volume_m3: list[float] | None = None
     data_buffer_gbit: float = Field(default=0.0, ge=0.0)

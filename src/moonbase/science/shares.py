@@ -9,6 +9,12 @@ The rule (explicit and the only one used):
    a dollar of hardware, of launch or of cash counts the same).
 3. A partner's share is its weighted value over the total of all partners; shares sum to one.
 
+Step 3 is *the* share rule of moonbase, :func:`shares_of`, and every share is made by it:
+entitlements from contributions (:func:`shares_from_contributions`), entitlements from a
+scenario (:func:`entitlements_from_scenario`: contributed ``value_musd``, else landed mass of
+the partner's surface elements, i.e. step 1 at 1 M$/kg), and delivered and requested shares of
+utilisation (:func:`moonbase.science.solution.delivered_shares`, the science stage's table).
+
 This is the barter logic of the ISS Memoranda of Understanding (utilisation rights in
 proportion to contributed hardware and operations, valued in a common unit), reduced to one
 formula. The ISS US-segment split is available as the ``"iss"`` preset.
@@ -17,6 +23,8 @@ formula. The ISS US-segment split is available as the ``"iss"`` preset.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
+import numpy as np
 
 from moonbase.errors import InputError
 from moonbase.science.models import Contribution, ContributionKind, Partner
@@ -27,8 +35,10 @@ __all__ = [
     "ISS_US_SEGMENT_SHARES",
     "PRESETS",
     "contribution_value_musd",
+    "entitlements_from_scenario",
     "preset_partners",
     "shares_from_contributions",
+    "shares_of",
 ]
 
 #: Utilisation of the ISS US Orbital Segment (NASA, JAXA, ESA, CSA), in fractions.
@@ -92,14 +102,55 @@ def shares_from_contributions(
             )
         value = contribution_value_musd(contribution, price_musd_per_kg)
         totals[contribution.partner] += float(kind_weight[contribution.kind]) * value
-    grand = sum(totals.values())
-    if grand <= 0:
+    if sum(totals.values()) <= 0:
         raise InputError(
             "the contributions add up to zero, so no share can be derived",
             field="contributions",
             hint="give value_musd or mass_kg for at least one contribution",
         )
-    return {pid: total / grand for pid, total in totals.items()}
+    return _shares_of_mapping(totals)
+
+
+def shares_of(amounts, *, axis: int = 0) -> np.ndarray:
+    """The one share rule: each partner's amount over the sum over partners (along ``axis``).
+
+    ``amounts`` is ``(P, ...)`` (partners first by default); where the sum is zero the shares
+    are NaN (nothing to share).
+
+    >>> shares_of([3.0, 1.0]).tolist()
+    [0.75, 0.25]
+    """
+    amounts = np.asarray(amounts, dtype=float)
+    total = amounts.sum(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, amounts / np.where(total > 0, total, 1.0), np.nan)
+
+
+def _shares_of_mapping(amounts: Mapping[str, float]) -> dict[str, float]:
+    ids = list(amounts)
+    return dict(zip(ids, (float(v) for v in shares_of([amounts[i] for i in ids])), strict=True))
+
+
+def entitlements_from_scenario(scenario) -> dict[str, float | None]:
+    """Each scenario partner's entitlement (fraction), by :func:`shares_of`.
+
+    Amounts: the ``value_musd`` of the partner's contributions when the scenario gives any;
+    otherwise the ``landed_mass_kg`` of the surface elements it owns that have not failed (the
+    hardware a partner puts on the Moon, as ISS shares followed hardware contributions).
+    None for every partner when the amounts add up to zero.
+    """
+    values = {
+        p.id: sum(c.value_musd or 0.0 for c in getattr(p, "contributions", ()))
+        for p in scenario.partners
+    }
+    if sum(values.values()) <= 0:
+        values = {p.id: 0.0 for p in scenario.partners}
+        for element in scenario.elements:
+            if element.location == "site" and element.state != "failed":
+                values[element.partner] += element.landed_mass_kg or 0.0
+    if sum(values.values()) <= 0:
+        return dict.fromkeys(values)
+    return _shares_of_mapping(values)
 
 
 def preset_partners(name: str) -> tuple[Partner, ...]:

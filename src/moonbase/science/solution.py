@@ -9,6 +9,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from moonbase.science.instance import Instance, Rejection
+from moonbase.science.shares import shares_of
+from moonbase.time import parse_utc_datetime
 
 __all__ = [
     "Assignment",
@@ -110,7 +112,7 @@ def schedule_from_starts(
     instance: Instance, starts: np.ndarray, *, solver: str, status: str, wall_s: float, **extra
 ) -> Schedule:
     """Build a :class:`Schedule` from per-job start buckets (``-1`` = not scheduled)."""
-    origin = datetime.fromisoformat(instance.problem.resources.start_utc.replace("Z", ""))
+    origin = parse_utc_datetime(instance.problem.resources.start_utc, field="start_utc")
     assignments = []
     for j in np.flatnonzero(starts >= 0):
         request = instance.requests[instance.job_request[j]]
@@ -148,9 +150,7 @@ def delivered_shares(
     utilisation units as in :mod:`moonbase.science.instance`.
     """
     table = partner_period_usage(instance, job_starts(instance, schedule), period_days)
-    total = table.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = np.where(total > 0, table / np.where(total > 0, total, 1), np.nan)
+    shares = shares_of(table)  # the one share rule (moonbase.science.shares)
     return {pid: shares[i] for i, pid in enumerate(instance.partner_ids)}
 
 

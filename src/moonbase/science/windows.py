@@ -1,10 +1,11 @@
 """Window calendars for experiments: sunlit or dark, Earth in view, a sky target above the horizon.
 
-Sun and Earth come from :func:`moonbase.ephemeris.horizontal` (flat horizon: elevation of the
-body's centre). A sky target is a fixed direction (J2000 right ascension and declination,
-geometric: no aberration or proper motion, which move it by less than 21 arcsec); its
-elevation uses the same local frame as ``horizontal``: zenith along the radius of the
-1737.4 km sphere, azimuth clockwise from local north.
+Sunlit and Earth in view are the one definition of each word, :mod:`moonbase.site.predicates`
+(any part of the solar disk, the Earth's centre, above the horizon; flat by default). A sky
+target is a fixed direction (J2000 right ascension and declination, geometric: no aberration
+or proper motion, which move it by less than 21 arcsec); its elevation uses the same local
+frame as ``horizontal``: zenith along the radius of the 1737.4 km sphere, azimuth clockwise
+from local north.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 from skyfield.timelib import Time
 
-from moonbase.ephemeris import horizontal, lunar_ephemeris
+from moonbase.ephemeris import lunar_ephemeris
 from moonbase.ephemeris.topocentric import check_site
-from moonbase.errors import InputError
 from moonbase.time import tdb_seconds
+from moonbase.windows import bucket_open
 
 __all__ = [
     "bucket_windows",
@@ -70,25 +71,23 @@ def window_series(
     longitude_deg: float,
     *,
     targets: Mapping[str, tuple[float, float]] | None = None,
-    sun_elevation_deg: float = 0.0,
-    earth_elevation_deg: float = 0.0,
+    height_m: float = 0.0,
+    horizon_deg=None,
     target_elevation_deg: float = 10.0,
 ) -> dict[str, np.ndarray]:
     """Boolean window series at one site over times ``t``.
 
-    Keys: ``sunlit`` (Sun centre above ``sun_elevation_deg``), ``dark`` (its complement),
-    ``earth_in_view``, ``earth_hidden`` (for a radio-quiet instrument) and
-    ``target:<name>`` for each ``targets[name] = (ra_deg, dec_deg)`` above
-    ``target_elevation_deg``.
+    Keys: ``sunlit`` (any part of the solar disk above the horizon), ``dark`` (its
+    complement), ``earth_in_view`` (the Earth's centre above the horizon), ``earth_hidden``
+    (for a radio-quiet instrument) and ``target:<name>`` for each ``targets[name] = (ra_deg,
+    dec_deg)`` above ``target_elevation_deg``. Sunlit and Earth in view are the one definition
+    of each word (:mod:`moonbase.site.predicates`); ``horizon_deg`` is theirs (None: flat).
     """
-    sun = horizontal(t, "sun", latitude_deg, longitude_deg).elevation_deg
-    earth = horizontal(t, "earth", latitude_deg, longitude_deg).elevation_deg
-    out = {
-        "sunlit": np.asarray(sun > sun_elevation_deg),
-        "dark": np.asarray(sun <= sun_elevation_deg),
-        "earth_in_view": np.asarray(earth > earth_elevation_deg),
-        "earth_hidden": np.asarray(earth <= earth_elevation_deg),
-    }
+    from moonbase.site.predicates import earth_in_view, sunlit
+
+    lit = np.asarray(sunlit(latitude_deg, longitude_deg, height_m, horizon_deg)(t))
+    earth = np.asarray(earth_in_view(latitude_deg, longitude_deg, height_m, horizon_deg)(t))
+    out = {"sunlit": lit, "dark": ~lit, "earth_in_view": earth, "earth_hidden": ~earth}
     for name, (ra_deg, dec_deg) in (targets or {}).items():
         _, elevation = sky_target_horizontal(t, ra_deg, dec_deg, latitude_deg, longitude_deg)
         out[f"target:{name}"] = np.asarray(elevation > target_elevation_deg)
@@ -100,15 +99,11 @@ def bucket_windows(
 ) -> dict[str, np.ndarray]:
     """Fold sampled window series into buckets of ``samples_per_bucket`` consecutive samples.
 
-    A bucket is open when at least ``min_open_fraction`` of its samples are open (1.0: open
-    throughout). A trailing partial bucket is dropped.
+    The one bucket rule (:func:`moonbase.windows.bucket_open`): a bucket is open when at least
+    ``min_open_fraction`` of its samples are open (1.0: open throughout). A trailing partial
+    bucket is dropped.
     """
-    if samples_per_bucket < 1:
-        raise InputError("must be at least 1", field="samples_per_bucket")
-    out = {}
-    for name, values in series.items():
-        values = np.asarray(values, dtype=bool)
-        n = values.size // samples_per_bucket
-        folded = values[: n * samples_per_bucket].reshape(n, samples_per_bucket)
-        out[name] = folded.mean(axis=1) >= min_open_fraction - 1e-12
-    return out
+    return {
+        name: bucket_open(values, samples_per_bucket, min_open_fraction=min_open_fraction)
+        for name, values in series.items()
+    }

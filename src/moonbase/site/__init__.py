@@ -13,6 +13,7 @@ from moonbase.site.geometry import (
 )
 from moonbase.site.rank import DEFAULT_WEIGHTS, psr_distance_m, rank_sites
 from moonbase.site.series import SiteSummary, longest_run, site_summary, site_time_series
+from moonbase.site.shadow import ground_permanent_shadow
 from moonbase.site.tiles import visibility_statistics_tiled
 from moonbase.site.visibility import (
     Reference,
@@ -28,6 +29,7 @@ __all__ = [
     "VisibilityStats",
     "bare_sphere_horizon_deg",
     "enu_basis",
+    "ground_permanent_shadow",
     "interpolate_horizon",
     "longest_run",
     "map_reference",

@@ -2,8 +2,8 @@
 
 A site's series is computed directly from :func:`moonbase.ephemeris.horizontal` at the site
 itself (no reference-point shortcut), so it is also the independent check of the map kernel in
-:mod:`moonbase.site.visibility`. Definitions of lit, dark and Earth-visible are those of that
-module.
+:mod:`moonbase.site.visibility`. Lit, dark and Earth-visible are computed by the one definition
+of each word, :mod:`moonbase.site.predicates` (the same as the map kernel's).
 """
 
 from __future__ import annotations
@@ -14,17 +14,13 @@ import numpy as np
 import pandas as pd
 
 from moonbase.ephemeris import check_site, horizontal
-from moonbase.ephemeris.disk import sun_angular_radius_deg
 from moonbase.ephemeris.summary import utc_index
 from moonbase.errors import InputError
-from moonbase.site.geometry import (
-    bare_sphere_horizon_deg,
-    check_horizon,
-    interpolate_horizon,
-    tilted_disk_fraction,
-)
+from moonbase.site.geometry import bare_sphere_horizon_deg, check_horizon
+from moonbase.site.predicates import horizon_at, is_in_view, sun_view
 from moonbase.site.visibility import epoch_step_s
 from moonbase.time import Time, time_range
+from moonbase.windows import Windows
 
 __all__ = [
     "SiteSummary",
@@ -38,23 +34,19 @@ __all__ = [
 def longest_run(flags) -> tuple[int, int]:
     """Length and start index of the longest run of ``True`` in a 1-D boolean array.
 
-    Returns ``(0, -1)`` when there is none.
+    Returns ``(0, -1)`` when there is none. A thin wrapper of :class:`moonbase.windows.Windows`.
     """
-    runs = dark_runs(flags)
-    if len(runs) == 0:
-        return 0, -1
-    best = int(np.argmax(runs[:, 1]))
-    return int(runs[best, 1]), int(runs[best, 0])
+    length, start = Windows.from_flags(flags).longest()
+    return (0, -1) if start is None else (int(length), int(start))
 
 
 def dark_runs(flags) -> np.ndarray:
-    """All runs of ``True`` in a 1-D boolean array as rows ``(start_index, length)``."""
-    flags = np.asarray(flags, dtype=bool).ravel()
-    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
-    edges = np.diff(padded)
-    starts = np.flatnonzero(edges == 1)
-    stops = np.flatnonzero(edges == -1)
-    return np.stack([starts, stops - starts], axis=-1)
+    """All runs of ``True`` in a 1-D boolean array as rows ``(start_index, length)``.
+
+    A thin wrapper of :class:`moonbase.windows.Windows` (sample-index axis).
+    """
+    runs = Windows.from_flags(flags)
+    return np.stack([runs.start, runs.durations], axis=-1).astype(np.int64)
 
 
 def site_time_series(
@@ -81,14 +73,14 @@ def site_time_series(
     if lat.ndim != 0:
         raise InputError("expected a single site", field="latitude_deg")
     epoch_step_s(times)
-    sun = horizontal(times, "sun", float(lat), float(lon), float(height))
+    # The one definition of each word (moonbase.site.predicates): sunlit is a disk fraction
+    # above zero, Earth in view is its centre above the horizon at its azimuth.
+    sun = sun_view(times, float(lat), float(lon), float(height), horizon)
     earth = horizontal(times, "earth", float(lat), float(lon), float(height))
-    sun_h, sun_slope = interpolate_horizon(horizon, sun.azimuth_deg)
-    radius = sun_angular_radius_deg(sun.distance_km)
-    fraction = tilted_disk_fraction(sun.elevation_deg, radius, sun_h, sun_slope)
-    earth_h, _ = interpolate_horizon(horizon, earth.azimuth_deg)
-    lit = fraction > 0.0
-    visible = earth.elevation_deg > earth_h
+    earth_h, _ = horizon_at(horizon, earth.azimuth_deg)
+    sun_h, radius, fraction = sun.horizon_at_sun_deg, sun.radius_deg, sun.disk_fraction
+    lit = sun.sunlit
+    visible = is_in_view(earth.elevation_deg, earth_h)
     index = utc_index(times).rename("utc")
     return pd.DataFrame(
         {

@@ -15,9 +15,11 @@ from moonbase.errors import InputError
 __all__ = [
     "SYNTHETIC_TERRAIN",
     "MapInputs",
+    "covering_terrain_hint",
     "far_field_outer",
     "load_terrain",
     "map_inputs",
+    "packaged_terrain",
     "point_horizon_and_ground",
     "terrain_grids",
 ]
@@ -56,15 +58,16 @@ def _terrain_module():
     return terrain_module
 
 
-def load_terrain(dem_path=None, *, corner_xy_m=None, pixel_m=None):
+def load_terrain(dem_path=None, *, corner_xy_m=None, pixel_m=None, check_artefacts=True):
     """Read a DEM with ``moonbase.terrain.read_dem``, or build the documented synthetic terrain.
 
-    ``corner_xy_m`` and ``pixel_m`` georeference a bare ``.npy`` array. Returns
-    ``(terrain, description)``.
+    ``corner_xy_m`` and ``pixel_m`` georeference a bare ``.npy`` array; ``check_artefacts=False``
+    reads a DEM with an edited-looking straight step anyway. Returns ``(terrain, description)``.
+    The packaged real DEM is :func:`packaged_terrain`.
     """
     tm = _terrain_module()
     if dem_path is not None:
-        kwargs = {}
+        kwargs = {"check_artefacts": check_artefacts}
         if corner_xy_m is not None:
             kwargs["corner_xy_m"] = corner_xy_m
         if pixel_m is not None:
@@ -75,7 +78,42 @@ def load_terrain(dem_path=None, *, corner_xy_m=None, pixel_m=None):
     rows, cols = spec["shape"]
     return terrain, (
         f"SYNTHETIC terrain ({rows} x {cols} cells at {spec['pixel_size_m']:g} m around the "
-        f"south pole, seed {spec['seed']}): not a real place; pass --dem for real terrain"
+        f"south pole, seed {spec['seed']}): not a real place; without --synthetic-terrain the packaged "
+        "real DEM is used"
+    )
+
+
+def packaged_terrain():
+    """The packaged LOLA-derived reference DEM (``moonbase.terrain.reference_dem``), described."""
+    terrain = _terrain_module().reference_dem()
+    return terrain, f"real terrain: {terrain.source}"
+
+
+def covering_terrain_hint(latitude_deg: float, longitude_deg: float) -> str:
+    """Which terrain would hold a point that lies outside the DEM in use (for error hints)."""
+    lat = float(latitude_deg)
+    if lat > -60.0:
+        return (
+            "moonbase's DEMs are south polar stereographic; north of 60 S there is no terrain "
+            "horizon (moonbase simulate run --flat-horizon)"
+        )
+    tm = _terrain_module()
+    x, y = tm.xy_of_latlon(lat, float(longitude_deg))
+    x_min, x_max, y_min, y_max = tm.reference_dem().bounds_m
+    if x_min <= x <= x_max and y_min <= y <= y_max:
+        return "the packaged reference DEM covers it: drop --dem"
+    # LOLA south polar GeoTIFFs of NASA PGDA product 90 (Barker et al., "A New View of the Lunar
+    # South Pole from LOLA"), south polar stereographic in metres.
+    product = (
+        "LDEM_80S_20MPP_ADJ.TIF"
+        if lat <= -80.0
+        else "LDEM_75S_30MPP_ADJ.TIF"
+        if lat <= -75.0
+        else "LDEM_60S_240MPP_ADJ.TIF"
+    )
+    return (
+        f"pass --dem with a LOLA south polar DEM that reaches {lat:g} deg, e.g. {product} "
+        "from NASA PGDA; the packaged DEM holds only Shackleton and the Connecting Ridge"
     )
 
 
@@ -153,6 +191,6 @@ def point_horizon_and_ground(
 
 
 def far_field_outer(terrain, *, half_width_km: float = 300.0, pixel_m: float = 1000.0):
-    """The far-field outer DEM around ``terrain`` from the fetched global grid."""
+    """The far-field outer DEM around ``terrain`` from the global grid (installed or fetched)."""
     tm = _terrain_module()
     return tm.outer_from_global(terrain, half_width_km=half_width_km, pixel_m=pixel_m)

@@ -2,7 +2,9 @@
 
 :class:`Drivers` holds, on a uniform UTC grid: the fraction of the Sun's disk above the horizon,
 the Sun's elevation and azimuth (for panel incidence), the Sun's distance in au, whether the Earth
-is in view (direct-to-Earth link), whether a relay is available, and the crew on board.
+is in view (direct-to-Earth link), whether a relay is available, and the crew on board. The disk
+fraction drives PV power; a step is *lit* when it is above zero and *dark* when it is zero
+(:func:`moonbase.site.predicates.is_sunlit`), so darkness here is the site stage's darkness.
 
 Builders: :func:`flat_horizon_drivers` (the environment engine with a level horizon at
 ``horizon_deg``) and :func:`drivers_from_site_series` (a :mod:`moonbase.site` time series,
@@ -156,25 +158,24 @@ def flat_horizon_drivers(
     A negative ``horizon_deg`` models a peak above its surroundings (on a bare sphere the horizon
     dips by ``arccos(R / (R + h))`` for a height ``h`` above the surroundings). Sun and Earth
     come from :func:`moonbase.ephemeris.horizontal` (DE421, apparent, MOON_ME); the Sun is a
-    disk (:func:`moonbase.ephemeris.solar_disk_fraction`); the Earth counts as in view when its
-    centre is above the horizon.
+    disk and the Earth counts as in view when its centre is above the horizon: the one
+    definition of each word, :mod:`moonbase.site.predicates`.
     """
-    from moonbase.ephemeris import horizontal, solar_disk_fraction, sun_angular_radius_deg
+    from moonbase.ephemeris import horizontal
     from moonbase.ephemeris.summary import utc_index
+    from moonbase.site.predicates import is_in_view, sun_view
     from moonbase.time import time_range
 
     t = time_range(start, stop, step)
-    sun = horizontal(t, "sun", latitude_deg, longitude_deg, height_m)
+    sun = sun_view(t, latitude_deg, longitude_deg, height_m, horizon_deg)
     earth = horizontal(t, "earth", latitude_deg, longitude_deg, height_m)
-    fraction = solar_disk_fraction(
-        sun.elevation_deg, sun_angular_radius_deg(sun.distance_km), horizon_deg
-    )
+    fraction = sun.disk_fraction
     return Drivers(
         times_utc=utc_index(t).tz_localize(None).rename(None),
         sun_fraction=fraction,
         sun_elevation_deg=sun.elevation_deg,
         sun_azimuth_deg=sun.azimuth_deg,
-        earth_visible=(earth.elevation_deg > horizon_deg).astype(float),
+        earth_visible=is_in_view(earth.elevation_deg, horizon_deg).astype(float),
         relay_available=np.broadcast_to(np.asarray(relay_available, float), fraction.shape),
         crew=np.broadcast_to(np.asarray(crew, float), fraction.shape),
         sun_distance_au=np.asarray(sun.distance_km) / AU_KM,

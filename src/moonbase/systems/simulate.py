@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from moonbase.errors import InputError
+from moonbase.site.predicates import is_sunlit
 from moonbase.systems._sums import compensated_sum
 from moonbase.systems.comms import buffer_flow
 from moonbase.systems.components import Station, parse_station
@@ -32,6 +33,7 @@ from moonbase.systems.eclss import (
 from moonbase.systems.failures import availability
 from moonbase.systems.power import dispatch, pv_incidence_factor, resolve_pv_model
 from moonbase.systems.thermal import resolve_thermal_model
+from moonbase.windows import Windows
 
 __all__ = ["ConservationWarning", "SimulationResult", "simulate_station"]
 
@@ -120,22 +122,15 @@ def _balance_row(name, unit, inflow, outflow, stored_change, step_residual, step
 
 def _margin_after_longest_dark(dark, margin_h) -> float:
     """Survival margin (h) at the last step of the longest complete darkness (NaN: none)."""
-    dark = np.asarray(dark, dtype=bool)
-    if not dark.any():
+    length, start = Windows.from_flags(dark).longest()
+    if start is None:
         return float("nan")
-    edges = np.diff(np.concatenate(([False], dark, [False])).astype(np.int8))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    longest = int(np.argmax(stops - starts))
-    return float(margin_h[stops[longest] - 1])
+    return float(margin_h[int(start + length) - 1])
 
 
 def _runs_h(flags, step_h) -> float:
-    flags = np.asarray(flags, dtype=bool)
-    if not flags.any():
-        return 0.0
-    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
-    edges = np.diff(padded)
-    return float(np.max(np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)) * step_h)
+    """Hours of the longest run of ``True`` in a per-step series."""
+    return Windows.from_flags(flags).longest()[0] * step_h
 
 
 def simulate_station(
@@ -467,9 +462,9 @@ def simulate_station(
         "longest_load_shed_h": _runs_h(shed, dt_h),
         "hours_critical_unserved": float((critical_unserved_wh > 1e-9).sum() * dt_h),
         "min_survival_margin_h": float(np.min(margin_h)) if n else float("nan"),
-        "longest_darkness_h": _runs_h(drivers.sun_fraction <= 0.0, dt_h),
+        "longest_dark_hours": _runs_h(~is_sunlit(drivers.sun_fraction), dt_h),
         "survival_margin_after_longest_darkness_h": _margin_after_longest_dark(
-            drivers.sun_fraction <= 0.0, margin_h
+            ~is_sunlit(drivers.sun_fraction), margin_h
         ),
         "pv_energy_kwh": _fsum(pv_w) * dt_h / 1000.0,
         "fission_energy_kwh": _fsum(fission_w) * dt_h / 1000.0,

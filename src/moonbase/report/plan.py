@@ -1,0 +1,63 @@
+"""The plan's report: each stage's own section, in the order the data flows."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from moonbase.report.html import Section, write_report
+
+__all__ = ["plan_report", "plan_sections", "summary_section"]
+
+
+def summary_section(plan) -> Section:
+    """The headline figures of ``summary.json``, as tables."""
+    summary = plan.summary()
+    rows = []
+    for part in ("terrain", "site", "campaign", "systems"):
+        for key, value in summary[part].items():
+            shown = json.dumps(value) if isinstance(value, list | dict) else value
+            rows.append({"stage": part, "quantity": key, "value": shown})
+    science = summary["science"]
+    rows += [
+        {"stage": "science", "quantity": "runs", "value": science["runs"]},
+        {"stage": "science", "quantity": "value", "value": science["value"]},
+    ]
+    shares = pd.DataFrame(science["shares"]).T.reset_index(names="partner").round(2)
+    return Section(
+        "Summary",
+        paragraphs=[
+            f"Plan as of {summary['as_of']} (UTC) of scenario {summary['scenario']!r}, made in "
+            f"{summary['runtime_s']:.0f} s. The same figures are in summary.json.",
+        ],
+        tables=[pd.DataFrame(rows), shares],
+    )
+
+
+def plan_sections(plan) -> list[Section]:
+    """Summary, scenario, environment, site, campaign, systems and science sections."""
+    from moonbase.scenario.report import scenario_section
+    from moonbase.site.report import environment_section
+
+    return [
+        summary_section(plan),
+        scenario_section(plan.scenario),
+        environment_section(plan.site),
+        plan.site.section(),
+        plan.campaign.section(),
+        plan.systems.section(),
+        plan.science.section(),
+    ]
+
+
+def plan_report(plan, path):
+    """Write the plan's self-contained HTML report to ``path`` (atomically); returns the path."""
+    terrain = plan.site.terrain
+    label = "SYNTHETIC terrain (not a real place)" if terrain.synthetic else "real terrain"
+    return write_report(
+        path,
+        f"moonbase: {plan.scenario.name}",
+        plan_sections(plan),
+        subtitle=f"Plan as of {plan.as_of}; site {plan.site.site_name} on {label}.",
+    )

@@ -1,0 +1,225 @@
+"""The spine: one typed plan of the station from a scenario, as of a date, on real terrain.
+
+:func:`plan` runs the stages in the order the data flows, each by its own public function on the
+earlier stages' typed results:
+
+1. site: :func:`moonbase.site.stage.choose_site` on the terrain (the packaged LOLA-derived DEM with
+   the far field by default) -> :class:`~moonbase.site.stage.SiteChoice`, the station's cell and its
+   hourly light against its terrain horizon;
+2. campaign: :func:`moonbase.campaign.stage.plan_campaign` on that cell's landing daylight, as of
+   the plan's date -> :class:`~moonbase.campaign.stage.CampaignOutcome`;
+3. systems: :func:`moonbase.systems.stage.run_station` with the campaign's arrivals and the cell's
+   light -> :class:`~moonbase.systems.stage.StationRun`;
+4. science: :func:`moonbase.science.stage.schedule_programme` on that station's resources and the
+   campaign's arrivals -> :class:`~moonbase.science.stage.ScienceResult`.
+
+The report, the CLI and ``summary.json`` only render a :class:`Plan` (:meth:`Plan.summary`,
+:func:`moonbase.report.plan_report`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from moonbase.campaign.stage import CampaignOutcome, plan_campaign
+from moonbase.errors import InputError
+from moonbase.scenario.models import Scenario
+from moonbase.science.stage import ScienceResult, schedule_programme
+from moonbase.site.stage import SiteChoice, SiteTerrain, choose_site, site_terrain
+from moonbase.systems.stage import StationRun, run_station
+
+__all__ = ["SUMMARY_KEYS", "Plan", "check_as_of", "plan"]
+
+#: The keys of :meth:`Plan.summary` (and ``summary.json``), section by section.
+SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "terrain": ("source", "synthetic", "far_field"),
+    "site": (
+        "name",
+        "latitude_deg",
+        "longitude_deg",
+        "ground_m",
+        "mast_height_m",
+        "lit_percent",
+        "effective_illumination_percent",
+        "longest_dark_hours",
+        "longest_dark_start_utc",
+        "earth_visible_percent",
+        "start_utc",
+        "stop_utc",
+    ),
+    "campaign": (
+        "status",
+        "basic_model_operating",
+        "first_launch",
+        "p_basic_model_by_target",
+        "target",
+        "history",
+    ),
+    "systems": (
+        "energy_not_served_kwh",
+        "critical_energy_not_served_kwh",
+        "min_survival_margin_h",
+        "crew_days",
+        "o2_deficit_kg",
+        "water_deficit_kg",
+        "food_deficit_kg",
+        "data_generated_gbit",
+        "data_delivered_gbit",
+        "data_delivered_relay_gbit",
+        "data_lost_gbit",
+        "max_balance_relative_residual",
+    ),
+    "science": ("runs", "value", "shares"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One typed result per stage, made as of ``as_of`` from ``scenario``."""
+
+    scenario: Scenario
+    as_of: date
+    site: SiteChoice
+    campaign: CampaignOutcome
+    systems: StationRun
+    science: ScienceResult
+    runtime_s: float
+
+    def summary(self) -> dict:
+        """The plan's headline as plain data (the ``summary.json`` schema, docs/summary.md)."""
+        site, summary = self.site, self.site.summary
+        risk = self.campaign.risk
+        kpis = self.systems.kpis
+        systems = {key: _number(kpis.get(key)) for key in SUMMARY_KEYS["systems"]}
+        systems["crew_days"] = self.systems.crew_days
+        schedule = self.science.schedule
+        first = self.campaign.first_launch()
+        operating = self.campaign.basic_model_operating()
+        return {
+            "scenario": self.scenario.name,
+            "as_of": self.as_of.isoformat(),
+            "terrain": {
+                "source": site.terrain.describe(),
+                "synthetic": site.terrain.synthetic,
+                "far_field": site.terrain.far_field,
+            },
+            "site": {
+                "name": site.site_name,
+                "latitude_deg": site.latitude_deg,
+                "longitude_deg": site.longitude_deg,
+                "ground_m": site.ground_m,
+                "mast_height_m": site.mast_height_m,
+                "lit_percent": summary.lit_percent,
+                "effective_illumination_percent": summary.effective_illumination_percent,
+                "longest_dark_hours": summary.longest_dark_hours,
+                "longest_dark_start_utc": summary.longest_dark_start_utc,
+                "earth_visible_percent": summary.earth_visible_percent,
+                "start_utc": summary.start_utc,
+                "stop_utc": summary.stop_utc,
+            },
+            "campaign": {
+                "status": self.campaign.status,
+                "basic_model_operating": None if operating is None else operating.isoformat(),
+                "first_launch": None if first is None else first.isoformat(),
+                "p_basic_model_by_target": self.campaign.p_basic_model_by_target(),
+                "target": str(risk.config.target),
+                "history": self.campaign.history["element"].tolist(),
+            },
+            "systems": systems,
+            "science": {
+                "runs": len(schedule.assignments),
+                "value": float(schedule.value),
+                "shares": {
+                    partner: {key: _number(value) for key, value in row.items()}
+                    for partner, row in self.science.shares().items()
+                },
+            },
+            "runtime_s": round(self.runtime_s, 3),
+        }
+
+
+def _number(value):
+    """A JSON-safe number: floats stay floats, NaN and missing become None."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def check_as_of(scenario, as_of: date | str | None) -> date:
+    """The plan's date: ``as_of`` (a date or ISO text; default today, UTC) inside the campaign."""
+    if as_of is None:
+        as_of = datetime.now(UTC).date()
+    elif isinstance(as_of, str):
+        try:
+            as_of = date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise InputError(
+                f"cannot read {as_of!r} as a date", field="--as-of", hint="use YYYY-MM-DD"
+            ) from None
+    window = scenario.campaign
+    if not window.start <= as_of < window.end:
+        raise InputError(
+            f"{as_of} is outside the campaign of scenario {scenario.name!r} "
+            f"({window.start} to {window.end})",
+            field="--as-of",
+            hint=f"give a date from {window.start} to before {window.end}",
+        )
+    return as_of
+
+
+def plan(
+    scenario=None,
+    *,
+    as_of: date | str | None = None,
+    terrain: SiteTerrain | None = None,
+    risk_runs: int = 10_000,
+    risk_workers: int = 2,
+    campaign_time_limit_s: float = 60.0,
+    science_time_limit_s: float = 30.0,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """Make the plan of ``scenario`` (default: the built-in ILRS reference) as of ``as_of``.
+
+    ``terrain`` defaults to :func:`moonbase.site.stage.site_terrain` (the packaged real DEM with
+    the far field). ``progress(stage)`` is called as each stage starts.
+    """
+    from moonbase.scenario import builtin_scenario
+
+    began = time.perf_counter()
+    scenario = scenario or builtin_scenario("ilrs-reference")
+    if scenario.site is None:
+        raise InputError(
+            "the scenario has no surface site", field="site", hint="add a [site] table"
+        )
+    as_of = check_as_of(scenario, as_of)
+    say = progress or (lambda stage: None)
+    say("site")
+    terrain = terrain or site_terrain()
+    site = choose_site(
+        scenario.site,
+        terrain,
+        start=as_of,
+        stop=scenario.campaign.end,
+        search_radius_km=scenario.site.search_radius_km,
+    )
+    say("campaign")
+    campaign = plan_campaign(
+        scenario,
+        site,
+        as_of=as_of,
+        time_limit_s=campaign_time_limit_s,
+        risk_runs=risk_runs,
+        risk_workers=risk_workers,
+        seed=seed,
+    )
+    say("systems")
+    systems = run_station(scenario, site, campaign, seed=seed)
+    say("science")
+    science = schedule_programme(scenario, systems, campaign, time_limit_s=science_time_limit_s)
+    return Plan(scenario, as_of, site, campaign, systems, science, time.perf_counter() - began)
