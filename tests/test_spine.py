@@ -78,8 +78,15 @@ def test_summary_json_schema(written, reference_plan):
     assert 0.0 <= summary["campaign"]["p_basic_model_by_target"] <= 1.0
     assert summary["science"]["runs"] == len(reference_plan.science.schedule.assignments)
     for partner, row in summary["science"]["shares"].items():
-        assert set(row) == {"entitlement_percent", "delivered_percent", "requested_percent"}
+        assert set(row) == {
+            "entitlement_percent",
+            "delivered_percent",
+            "requested_percent",
+            "unmet_requests",
+            "unmet_percent",
+        }
         assert partner in {p.id for p in reference_plan.scenario.partners}
+        assert 0.0 <= row["unmet_percent"] <= (row["requested_percent"] or 0.0) + 1e-9
     # The balances of the twin close (the systems stage's own check).
     assert summary["systems"]["max_balance_relative_residual"] < 1e-12
 

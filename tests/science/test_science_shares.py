@@ -58,3 +58,28 @@ def test_one_share_rule_and_the_priority_conversion():
     assert table[:, 0].tolist() == [0.25, 0.75]
     assert np.isnan(table[:, 1]).all()  # nothing to share in an empty period
     assert [science_priority(p) for p in range(1, 11)] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+
+
+def test_science_result_shares_count_unmet_runs_by_hand(make_problem, make_request, schedule_of):
+    """Two equal runs of A, one scheduled; B's one run scheduled; a run longer than the
+    campaign rejected: A's unmet share is one run's utilisation of three, and 2 runs are unmet."""
+    from moonbase.science.instance import build_instance
+    from moonbase.science.stage import ScienceResult
+
+    problem = make_problem(
+        [
+            make_request("a", "A", power_w=100.0, repeats=2),
+            make_request("b", "B", power_w=100.0),
+            make_request("long", "A", power_w=100.0, duration_h=24.0 * 30),
+        ]
+    )
+    instance = build_instance(problem)
+    assert [r.request_id for r in instance.rejections] == ["long"]
+    schedule = schedule_of(problem, {("a", 0): 0, ("b", 0): 1})
+    shares = ScienceResult(instance, {"cpsat": schedule}).shares()
+    assert shares["A"]["requested_percent"] == pytest.approx(200 / 3)
+    assert shares["A"]["delivered_percent"] == pytest.approx(50.0)
+    assert shares["A"]["unmet_percent"] == pytest.approx(100 / 3)
+    assert shares["A"]["unmet_requests"] == 2  # one run of "a", one of "long"
+    assert shares["B"]["unmet_requests"] == 0 and shares["B"]["unmet_percent"] == 0.0
+    assert shares["C"]["requested_percent"] == 0.0

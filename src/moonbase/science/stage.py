@@ -41,28 +41,45 @@ class ScienceResult:
         return self.schedules[self.chosen]
 
     def shares(self) -> dict[str, dict[str, float]]:
-        """Per partner: entitlement, delivered and requested share of utilisation, in percent.
+        """Per partner: entitlement, delivered, requested and unmet share of utilisation.
 
         Delivered: the adopted schedule's utilisation of the partner over everyone's
         (:func:`moonbase.science.solution.delivered_shares`); requested: the same for every run
         the partner asked for (scheduled or not); entitlement: the scenario's rule
         (:func:`moonbase.science.shares.entitlements_from_scenario`); NaN where none. All
-        three are :func:`moonbase.science.shares.shares_of`, the one share rule.
+        three are :func:`moonbase.science.shares.shares_of`, the one share rule, in percent.
+        ``unmet_percent``: the utilisation of the partner's runs left unscheduled, in percent of
+        everyone's requested utilisation (so ``requested = delivered-part + unmet`` in one
+        unit); ``unmet_requests``: those runs, plus the runs of its requests rejected outright.
         """
         from moonbase.science.shares import shares_of
-        from moonbase.science.solution import delivered_shares
+        from moonbase.science.solution import delivered_shares, job_starts
 
         instance = self.instance
         delivered = delivered_shares(instance, self.schedule)
-        asked = np.zeros(len(instance.partner_ids))
+        n = len(instance.partner_ids)
+        asked = np.zeros(n)
         np.add.at(asked, instance.job_partner, instance.utilisation)
         requested = shares_of(asked)  # the one share rule (moonbase.science.shares)
+        left = job_starts(instance, self.schedule) < 0
+        unmet = np.zeros(n)
+        np.add.at(unmet, instance.job_partner[left], instance.utilisation[left])
+        unmet_runs = np.bincount(instance.job_partner[left], minlength=n)
+        by_request = {r.id: r for r in instance.problem.requests}
+        index = {p: i for i, p in enumerate(instance.partner_ids)}
+        for rejection in instance.rejections:
+            request = by_request.get(rejection.request_id)
+            if request is not None and request.partner in index:
+                unmet_runs[index[request.partner]] += request.repeats
+        total = asked.sum()
         out = {}
         for i, partner in enumerate(instance.partner_ids):
             out[partner] = {
                 "entitlement_percent": 100.0 * float(instance.entitlement[i]),
                 "delivered_percent": 100.0 * float(delivered[partner][0]),
                 "requested_percent": 100.0 * float(requested[i]),
+                "unmet_requests": int(unmet_runs[i]),
+                "unmet_percent": 100.0 * float(unmet[i] / total) if total > 0 else 0.0,
             }
         return out
 

@@ -26,7 +26,12 @@ from moonbase.errors import InputError
 from moonbase.scenario.models import Site
 from moonbase.site.rank import rank_sites
 from moonbase.site.series import SiteSummary, site_time_series, summarise_series
-from moonbase.site.terrain_link import load_terrain, map_inputs, terrain_grids
+from moonbase.site.terrain_link import (
+    covering_terrain_hint,
+    load_terrain,
+    map_inputs,
+    terrain_grids,
+)
 from moonbase.site.visibility import VisibilityStats, epoch_step_s, visibility_statistics
 from moonbase.terrain import Terrain, horizon_at_points
 from moonbase.terrain.projection import xy_of_latlon
@@ -222,8 +227,7 @@ def choose_site(
             f"{terrain.source!r} (x {x_min:.1f}..{x_max:.1f} km, y {y_min:.1f}..{y_max:.1f} km, "
             f"less a {margin / 1000:g} km edge)",
             field="site",
-            hint="pass --dem with a LOLA south-polar DEM (e.g. a crop of LDEM_80S_20M) that "
-            "covers the site, or move the scenario's site onto the terrain",
+            hint=covering_terrain_hint(site.latitude_deg, site.longitude_deg),
         )
     survey = _survey_times(start, survey_days)
     lat, lon, ground, x, y, _, slope = terrain_grids(terrain.inner)
