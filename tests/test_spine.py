@@ -184,6 +184,28 @@ def test_arrivals_are_when_components_appear_and_element_windows_open(reference_
     assert checked >= 3  # ILRS-1..5 and the power plant land at the station
 
 
+def test_crew_stay_is_on_board_with_its_landed_consumables(reference_plan):
+    # LANYUE-2 (2 crew, 14 d stay, at the site) arrives per the campaign: 2 x 14 = 28 crew-days
+    # from its arrival; its landed stocks (crew x days x rate x 1.25) leave no deficit, and crew
+    # time is offered to science only while the crew is on board (4 h per crew-day).
+    from moonbase.science.adapters import resources_from_systems
+
+    p = reference_plan
+    arrival = p.campaign.arrivals().get("LANYUE-2")
+    if arrival is None:
+        pytest.skip("the plan does not fly LANYUE-2")
+    crew = p.systems.simulation.series["crew"]
+    on_board = crew.index[crew > 0]
+    assert on_board[0] == pd.Timestamp(arrival)
+    if on_board[0] + pd.Timedelta(days=14) <= crew.index[-1]:
+        assert p.systems.crew_days == pytest.approx(28.0, abs=1e-9)
+    kpis = p.systems.kpis
+    assert kpis["o2_consumed_kg"] == pytest.approx(p.systems.crew_days * 0.895, abs=1e-9)
+    assert kpis["o2_deficit_kg"] == kpis["water_deficit_kg"] == kpis["food_deficit_kg"] == 0.0
+    crew_h = sum(resources_from_systems(p.systems.simulation).crew_time_h)
+    assert crew_h == pytest.approx(p.systems.crew_days * 4.0, abs=1e-6)
+
+
 def test_as_of_outside_the_campaign_is_one_line(tmp_path, capsys):
     code = main(["run", "--out", str(tmp_path), "--as-of", "2050-01-01", "--synthetic-terrain"])
     err = capsys.readouterr().err

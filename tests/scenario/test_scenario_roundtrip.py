@@ -162,6 +162,8 @@ def scenarios(draw) -> Scenario:
             "landed_mass_kg": draw(st.none() | st.just(mass * 0.3)),
             "power_produced_w": draw(st.none() | _finite(0.0, 1e6)),
             "crew": draw(st.integers(0, 6)),
+            "surface_stay_days": draw(_finite(1e-3, 60.0)),
+            "landed_o2_kg": draw(st.none() | _finite(0.0, 1e3)),
             "provides": draw(st.lists(TAGS, max_size=3, unique=True)),
             "needs": draw(st.lists(st.sampled_from(sorted(provided)), max_size=2, unique=True))
             if provided

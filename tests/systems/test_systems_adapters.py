@@ -34,7 +34,11 @@ def test_station_from_scenario_with_dates():
     assert names["ILRS-1:pv"].mount == "vertical_tracking"
     assert names["ILRS-1:operations"].power_w == 6_000.0
     assert str(names["NPU:reactor"].arrival_utc) == "2034-01-01 00:00:00"
-    assert any(n.startswith("LANYUE-2: no power or comms figures") for n in notes)
+    # the crewed lander has no power figures but lands its crew's consumables: an open-loop ECLSS
+    eclss = names["LANYUE-2:eclss"]
+    assert (eclss.type, eclss.initial_water_kg, eclss.power_w_per_crew) == ("eclss", 892.745, 0.0)
+    assert str(eclss.arrival_utc) == "2036-03-01 00:00:00"
+    assert not any(n.startswith("LANYUE-2") for n in notes)
     # CE-7 lands at its own target (location CE7-TARGET), not at the station's site
     assert not any(n.startswith("CE-7") for n in notes)
     assert any(n.startswith("ILRS-2: not flown") for n in notes)

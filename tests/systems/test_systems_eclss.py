@@ -61,7 +61,7 @@ def test_bvad_table_is_in_mass_balance():
 def test_bvad_four_crew_thirty_days_open_loop():
     # 4 crew x 30 d = 120 crew-days; BVAD 2004 per crew-day x 120 (by hand):
     # O2 100.2 kg, food 74.04 kg, water 469.08 kg, CO2 119.76 kg.
-    result = simulate_station(crewed_station(), thirty_days())
+    result = simulate_station(crewed_station(), thirty_days(), crew_rates="bvad-2004")
     s, k = result.series, result.kpis
     assert k["o2_consumed_kg"] == pytest.approx(100.2, abs=1e-9)
     assert s["o2_stock_kg"].iloc[-1] == pytest.approx(200.0 - 100.2, abs=1e-9)
@@ -80,7 +80,9 @@ def test_closures_and_isru():
     # (Bosch CO2 -> C + O2, molar masses); water_recovery 0.9 returns 0.9 * 510.48 = 459.432 kg
     # of the waste water, so the net water draw is 469.08 - 459.432 = 9.648 kg. The ISRU plant
     # (10 kW for 720 h at 0.06 kg/kWh) makes 432 kg of O2 from 8,640 kg of regolith.
-    result = simulate_station(crewed_station(0.5, 0.9, isru=True), thirty_days())
+    result = simulate_station(
+        crewed_station(0.5, 0.9, isru=True), thirty_days(), crew_rates="bvad-2004"
+    )
     k, s = result.kpis, result.series
     assert k["o2_recovered_kg"] == pytest.approx(43.5375, abs=1e-4)
     assert k["o2_produced_kg"] == pytest.approx(432.0, abs=1e-9)
@@ -94,7 +96,7 @@ def test_deficits_when_stocks_run_out_and_power_couples_closure():
     # 200 / (4 * 0.835) = 59.88 days, so 8 crew for 30 days (200.4 kg) leave 0.4 kg unmet.
     station = crewed_station(0.9, 0.9)
     station["components"][0]["power_w"] = 0.0
-    result = simulate_station(station, thirty_days(crew=8.0))
+    result = simulate_station(station, thirty_days(crew=8.0), crew_rates="bvad-2004")
     assert result.kpis["o2_recovered_kg"] == 0.0
     assert result.kpis["o2_deficit_kg"] == pytest.approx(0.4, abs=1e-9)
     assert result.kpis["max_balance_relative_residual"] <= 1e-13

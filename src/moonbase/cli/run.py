@@ -9,8 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from moonbase.errors import InputError
-
 console = Console()
 
 _STAGES = {
@@ -49,6 +47,7 @@ def run(
     workers: int = typer.Option(2, "--workers", min=0, help="Dask workers (0: in process)."),
 ) -> None:
     """Make the plan of a scenario and write an HTML report, summary.json and tables under OUT."""
+    from moonbase.cli.site import _parse_corner
     from moonbase.pipeline import run_scenario
     from moonbase.site.stage import site_terrain
 
@@ -59,7 +58,7 @@ def run(
         loaded = load_scenario(scenario)
     terrain = site_terrain(
         dem,
-        corner_xy_m=_corner(dem_corner),
+        corner_xy_m=_parse_corner(dem_corner),
         pixel_m=dem_pixel_m,
         far_field=far_field,
         synthetic=synthetic_terrain,
@@ -82,18 +81,6 @@ def run(
     console.print(f"\nReport: [bold]{result.report_path}[/bold]")
     for path in result.files:
         console.print(f"  {path}")
-
-
-def _corner(text: str | None) -> tuple[float, float] | None:
-    if text is None:
-        return None
-    try:
-        x, y = (float(v) for v in text.split(","))
-    except ValueError:
-        raise InputError(
-            f"cannot read {text!r} as x,y", field="--dem-corner", hint="e.g. -30000,15000"
-        ) from None
-    return x, y
 
 
 def print_summary(summary: dict) -> None:

@@ -4,12 +4,14 @@
 
 * duplicate ids; references to unknown partners, elements, launchers and locations (an
   element's ``location`` must be ``site``, ``orbit``, ``elsewhere`` or a ``[[locations]]`` id);
+  a ``relay_orbit`` on an element that is not in orbit;
 * element masses: none given, landed more than TLI, heavier than every allowed launcher;
 * dates: empty windows, no launcher available in an element's window, flown elements without
   a launch date;
 * dependencies: circular ``requires`` chains (the cycle is listed), capabilities that no element
   provides, and elements that wait on each other through capabilities;
 * policies: basic-model ids, objectives that need a date or a basic model.
+* crew: a crewed element at the site without ``surface_stay_days``.
 
 It also runs on a scenario whose structure did not validate (``check_raw``): each part that
 validates on its own is checked, so one bad field does not hide the other problems.
@@ -165,6 +167,7 @@ def _run(view: _View) -> list[Problem]:
         _check_partner_refs,
         _check_site,
         _check_locations,
+        _check_relay_orbits,
         _check_campaign,
         _check_launchers,
         _check_masses,
@@ -173,6 +176,7 @@ def _run(view: _View) -> list[Problem]:
         _check_capabilities,
         _check_policies,
         _check_experiments,
+        _check_crew,
     ):
         problems.extend(check(view))
     return problems
@@ -267,6 +271,17 @@ def _check_locations(view: _View) -> Iterable[Problem]:
             f"element {element.id!r} is placed at unknown location {element.location!r}",
             f"{guess}write {location_choices(view.location_ids)}",
         )
+
+
+def _check_relay_orbits(view: _View) -> Iterable[Problem]:
+    for index, element in view.elements:
+        if element.relay_orbit is not None and element.location != "orbit":
+            yield Problem(
+                ("elements", index, "relay_orbit"),
+                f"element {element.id!r} has a relay_orbit but is placed at "
+                f"{element.location!r}, not in orbit",
+                'set location = "orbit" or remove the [elements.relay_orbit] table',
+            )
 
 
 def _check_site(view: _View) -> Iterable[Problem]:
@@ -640,4 +655,15 @@ def _check_experiments(view: _View) -> Iterable[Problem]:
                 f"experiment {experiment.id!r} lasts {experiment.duration_h:g} h, longer than the "
                 f"campaign ({span_h:g} h)",
                 "shorten it or widen [campaign]",
+            )
+
+
+def _check_crew(view: _View) -> Iterable[Problem]:
+    for index, element in view.elements:
+        if element.crew > 0 and element.lands_at_site and element.surface_stay_days is None:
+            yield Problem(
+                ("elements", index, "surface_stay_days"),
+                f"element {element.id!r} lands {element.crew} crew at the site but has no "
+                "surface_stay_days",
+                "add surface_stay_days = <days on the surface> (a positive number)",
             )

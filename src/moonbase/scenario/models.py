@@ -35,10 +35,10 @@ Provenance of a fact, following the reference note's tags:
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from moonbase.orbit.spec import OrbitNodeSpec
 
@@ -57,6 +57,7 @@ __all__ = [
     "Partner",
     "PartnerGoal",
     "Policies",
+    "RelayOrbit",
     "Scenario",
     "SignedPartners",
     "Site",
@@ -211,6 +212,39 @@ class Launcher(_Model):
         return self.capacity_tli_kg * self.landed_fraction
 
 
+class RelayOrbit(_Model):
+    """The orbit of a relay element (``location = "orbit"``), as two-body elements at ``epoch``.
+
+    Altitudes are above the 1737.4 km sphere. ``frame`` is the reference of the angles:
+    ``"moon_me_epoch"`` (default) is the Moon's mean-Earth/polar-axis frame (MOON_ME) at
+    ``epoch``, then held fixed in inertial space (the convention of :mod:`moonbase.orbit.kepler`;
+    ``raan_deg`` is the east longitude of the ascending node at the epoch); ``"j2000"`` is the
+    Moon-centred J2000 (ICRF) equatorial frame. ``epoch`` is a date (00:00 UTC) or a UTC
+    date-time (naive: UTC). :func:`moonbase.orbit.relays.relay_positions_me_km` propagates it.
+    """
+
+    periapsis_altitude_km: PositiveFloat
+    apoapsis_altitude_km: PositiveFloat
+    inclination_deg: Annotated[float, Field(ge=0, le=180)]
+    raan_deg: Annotated[float, Field(ge=-360, le=360)] = 0.0
+    argument_of_periapsis_deg: Annotated[float, Field(ge=-360, le=360)] = 0.0
+    mean_anomaly_deg: Annotated[float, Field(ge=-360, le=360)] = 0.0
+    epoch: datetime | date
+    frame: Literal["moon_me_epoch", "j2000"] = "moon_me_epoch"
+    provenance: Provenance
+    source: Text
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _check_apsides(self):
+        if self.apoapsis_altitude_km < self.periapsis_altitude_km:
+            raise ValueError(
+                f"apoapsis_altitude_km {self.apoapsis_altitude_km:g} is below "
+                f"periapsis_altitude_km {self.periapsis_altitude_km:g}; swap them"
+            )
+        return self
+
+
 class Element(_Model):
     """A mission or station element: a lander, an orbiter, a module, a power unit, a crew flight.
 
@@ -226,7 +260,17 @@ class Element(_Model):
 
     Communications: ``downlink_rate_mbps`` (direct to Earth, while Earth is in view) and
     ``data_buffer_gbit`` (onboard storage for data waiting for the downlink) make a surface
-    element a comms terminal of the station (:mod:`moonbase.systems`).
+    element a comms terminal of the station (:mod:`moonbase.systems`); ``relay_rate_mbps`` is
+    its link rate through an orbiting relay while one is available.
+
+    Relays: ``relay_orbit`` (elements with ``location = "orbit"`` only) is a relay's orbit;
+    the systems stage propagates it (:mod:`moonbase.orbit.relays`) to tell when the station's
+    cell can use the relay.
+
+    Crew: ``crew`` people stay ``surface_stay_days`` from the element's arrival (required when
+    a crewed element lands at the site); ``landed_o2_kg``, ``landed_water_kg`` and
+    ``landed_food_kg`` (food as shipped, with packaging) are the consumables it lands, the
+    stocks of the station's life support (:mod:`moonbase.systems.eclss`).
     """
 
     id: Identifier
@@ -244,7 +288,13 @@ class Element(_Model):
     energy_storage_wh: NonNegativeFloat | None = None
     downlink_rate_mbps: NonNegativeFloat | None = None
     data_buffer_gbit: NonNegativeFloat | None = None
+    relay_rate_mbps: NonNegativeFloat | None = None
+    relay_orbit: RelayOrbit | None = None
     crew: Annotated[int, Field(ge=0)] = 0
+    surface_stay_days: PositiveFloat | None = None
+    landed_o2_kg: NonNegativeFloat | None = None
+    landed_water_kg: NonNegativeFloat | None = None
+    landed_food_kg: NonNegativeFloat | None = None
     provides: list[Identifier] = Field(default_factory=list)
     needs: list[Identifier] = Field(default_factory=list)
     requires: list[Identifier] = Field(default_factory=list)

@@ -23,7 +23,7 @@ from moonbase.systems.components import (
     parse_station,
 )
 from moonbase.systems.drivers import Drivers, drivers_from_site_series, flat_horizon_drivers
-from moonbase.systems.eclss import BVAD_2004, CrewRates
+from moonbase.systems.eclss import BVAD_2004, BVAD_REV2, CREW_RATES, CrewRates
 from moonbase.systems.montecarlo import monte_carlo
 from moonbase.systems.power import PV_MODELS, battery_capacity_for_night_wh
 from moonbase.systems.reference import reference_station
@@ -33,7 +33,9 @@ from moonbase.systems.thermal import THERMAL_MODELS
 
 __all__ = [
     "BVAD_2004",
+    "BVAD_REV2",
     "COMPONENT_TYPES",
+    "CREW_RATES",
     "PV_MODELS",
     "THERMAL_MODELS",
     "Battery",

@@ -6,10 +6,14 @@
   (:mod:`moonbase.scenario`) into components: ``power_produced_w`` becomes a fission unit
   (elements whose id, name or note says nuclear/fission/reactor) or a vertical sun-tracking
   array; ``energy_storage_wh`` a battery; ``power_consumed_survival_w`` a priority-1 load and the
-  rest of ``power_consumed_operating_w`` a priority-2 load; ``downlink_rate_mbps`` and
-  ``data_buffer_gbit`` a comms terminal (a figure not given is 0; it draws no power of its own,
-  since the element's operating power covers it). Elements that add nothing are listed in the
-  returned notes; elements not flown by the plan are left out.
+  rest of ``power_consumed_operating_w`` a priority-2 load; ``downlink_rate_mbps``,
+  ``relay_rate_mbps`` and ``data_buffer_gbit`` a comms terminal (a figure not given is 0; it
+  draws no power of its own, since the element's operating power covers it). Crewed elements
+  (``crew > 0``) add one life-support component between them (:func:`crew_eclss`): its stocks
+  are the elements' landed consumables (``landed_o2_kg``, ``landed_water_kg``,
+  ``landed_food_kg``), open loop, drawing no power of its own (a lander's cabin is in its
+  operating power). Elements that add nothing are
+  listed in the returned notes; elements not flown by the plan are left out.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from datetime import date, datetime
 
 from moonbase.systems.components import Station, parse_station
 
-__all__ = ["campaign_operating_dates", "station_from_scenario"]
+__all__ = ["campaign_operating_dates", "crew_eclss", "station_from_scenario"]
 
 _NUCLEAR_WORDS = ("nuclear", "fission", "reactor")
 
@@ -47,6 +51,7 @@ def station_from_scenario(
     """
     components: list[dict] = []
     notes: list[str] = []
+    crewed: list[tuple] = []
     for e in scenario.elements:
         if e.location != "site" or e.state == "failed":
             continue
@@ -109,20 +114,46 @@ def station_from_scenario(
                     **common,
                 }
             )
-        if e.downlink_rate_mbps is not None or e.data_buffer_gbit is not None:
+        link_figures = (e.downlink_rate_mbps, e.data_buffer_gbit, e.relay_rate_mbps)
+        if any(figure is not None for figure in link_figures):
             components.append(
                 {
                     "type": "comms_terminal",
                     "name": f"{e.id}:comms",
                     "power_w": 0.0,  # in the element's operating power
                     "dte_rate_mbps": e.downlink_rate_mbps or 0.0,
+                    "relay_rate_mbps": e.relay_rate_mbps or 0.0,
                     "buffer_gbit": e.data_buffer_gbit or 0.0,
                     **common,
                 }
             )
-        if len(components) == before:
+        if e.crew > 0:
+            crewed.append((e, arrival))
+        elif len(components) == before:
             notes.append(f"{e.id}: no power or comms figures in the scenario, adds no component")
+    if crewed:
+        components.append(crew_eclss(crewed))
     if not components:
         return None, notes
     station = parse_station({"name": name or f"{scenario.name} station", "components": components})
     return station, notes
+
+
+def crew_eclss(crewed) -> dict:
+    """One open-loop ``eclss`` component for crewed elements, given as ``(element, arrival)``.
+
+    Its stocks are the sum of the elements' landed consumables (a figure not given is 0); it is
+    present from the earliest arrival (None: from the start).
+    """
+    arrivals = [arrival for _, arrival in crewed]
+    return {
+        "type": "eclss",
+        "name": "+".join(e.id for e, _ in crewed) + ":eclss",
+        "power_w_per_crew": 0.0,  # in the crewed element's own operating power
+        "o2_closure": 0.0,
+        "water_recovery": 0.0,
+        "initial_o2_kg": sum(e.landed_o2_kg or 0.0 for e, _ in crewed),
+        "initial_water_kg": sum(e.landed_water_kg or 0.0 for e, _ in crewed),
+        "initial_food_kg": sum(e.landed_food_kg or 0.0 for e, _ in crewed),
+        "arrival_utc": None if None in arrivals else min(arrivals),
+    }

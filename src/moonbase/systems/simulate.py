@@ -23,11 +23,11 @@ from moonbase.systems.comms import buffer_flow
 from moonbase.systems.components import Station, parse_station
 from moonbase.systems.drivers import Drivers
 from moonbase.systems.eclss import (
-    BVAD_2004,
     CO2_MOLAR_MASS_G,
     O2_MOLAR_MASS_G,
     CrewRates,
     crew_flows,
+    resolve_crew_rates,
     stock,
 )
 from moonbase.systems.failures import availability
@@ -141,7 +141,7 @@ def simulate_station(
     seed: int | None = 0,
     pv_model=None,
     thermal_model="single_node",
-    crew_rates: CrewRates = BVAD_2004,
+    crew_rates: CrewRates | str | None = None,
     check: bool = True,
 ) -> SimulationResult:
     """Simulate ``station`` over ``drivers``' time steps; return a :class:`SimulationResult`.
@@ -150,13 +150,16 @@ def simulate_station(
     incidence model of every array (a name from :data:`~moonbase.systems.power.PV_MODELS` or a
     callable); ``thermal_model`` is a name from
     :data:`~moonbase.systems.thermal.THERMAL_MODELS` or a callable. ``crew_rates`` are the
-    per-crew-day figures (BVAD 2004 by default). With ``check`` a balance that does not close
+    per-crew-day figures: a name in :data:`~moonbase.systems.eclss.CREW_RATES` (default
+    ``"bvad-rev2"``; ``"bvad-2004"`` for the earlier edition) or a
+    :class:`~moonbase.systems.eclss.CrewRates`. With ``check`` a balance that does not close
     raises a :class:`ConservationWarning`.
     """
     station = parse_station(station)
     if not isinstance(drivers, Drivers):
         raise InputError("expected a moonbase.systems.Drivers", field="drivers")
     thermal = resolve_thermal_model(thermal_model)
+    rates = resolve_crew_rates(crew_rates)
     times = drivers.times_utc
     n, dt_s, dt_h = len(drivers), drivers.step_s, drivers.step_h
     rng = np.random.default_rng(seed) if failures else None
@@ -265,12 +268,15 @@ def simulate_station(
             field="crew",
             hint='add a component with type = "eclss"',
         )
-    flows = crew_flows(drivers.crew, dt_s, crew_rates)
+    flows = crew_flows(drivers.crew, dt_s, rates)
+    # hygiene and laundry water leave the water stock as grey water; packaging leaves the food
+    # stock with the food and becomes trash (BVAD Rev 2 figures, moonbase.systems.eclss)
+    used_water = flows["waste_water_kg"] + flows["grey_water_kg"]
     if eclss:
         e = eclss[0]
         f = served_fraction(e)
         co2_reduced = e.o2_closure * f * flows["co2_generated_kg"]
-        water_recovered = e.water_recovery * f * flows["waste_water_kg"]
+        water_recovered = e.water_recovery * f * used_water
         initial = (e.initial_o2_kg, e.initial_water_kg, e.initial_food_kg)
     else:
         co2_reduced = water_recovered = np.zeros(n)
@@ -278,10 +284,13 @@ def simulate_station(
     o2_recovered = co2_reduced * (O2_MOLAR_MASS_G / CO2_MOLAR_MASS_G)
     carbon = co2_reduced - o2_recovered
     co2_vented = flows["co2_generated_kg"] - co2_reduced
-    brine = flows["waste_water_kg"] - water_recovered
+    brine = used_water - water_recovered
+    trash = flows["packaging_kg"]
+    water_draw = flows["water_consumed_kg"] + flows["grey_water_kg"]
+    food_draw = flows["food_consumed_kg"] + flows["packaging_kg"]
     o2_level, o2_deficit = stock(initial[0], o2_recovered + isru_o2, flows["o2_consumed_kg"])
-    water_level, water_deficit = stock(initial[1], water_recovered, flows["water_consumed_kg"])
-    food_level, food_deficit = stock(initial[2], np.zeros(n), flows["food_consumed_kg"])
+    water_level, water_deficit = stock(initial[1], water_recovered, water_draw)
+    food_level, food_deficit = stock(initial[2], np.zeros(n), food_draw)
 
     # --- communications -----------------------------------------------------------------------
     generated = np.zeros(n)
@@ -345,6 +354,9 @@ def simulate_station(
             "isru_o2_kg": isru_o2,
             "o2_recovered_kg": o2_recovered,
             "o2_consumed_kg": flows["o2_consumed_kg"],
+            "water_consumed_kg": water_draw,
+            "water_recovered_kg": water_recovered,
+            "food_consumed_kg": food_draw,
             "o2_deficit_kg": o2_deficit,
             "water_deficit_kg": water_deficit,
             "food_deficit_kg": food_deficit,
@@ -407,7 +419,7 @@ def simulate_station(
             )
         )
     mass_in = regolith + o2_deficit + water_deficit + food_deficit
-    mass_out = co2_vented + carbon + brine + flows["solid_waste_kg"] + slag
+    mass_out = co2_vented + carbon + brine + flows["solid_waste_kg"] + trash + slag
     crew_in = flows["o2_consumed_kg"] + flows["food_consumed_kg"] + flows["water_consumed_kg"]
     crew_out = flows["co2_generated_kg"] + flows["solid_waste_kg"] + flows["waste_water_kg"]
     stocks_change = np.diff(o2_level) + np.diff(water_level) + np.diff(food_level)
@@ -423,7 +435,15 @@ def simulate_station(
             + (food_level[-1] - food_level[0])
             + _fsum(body_change),
             mass_in - mass_out - stocks_change - body_change,
-            mass_in + mass_out + crew_in + o2_level[1:] + water_level[1:] + food_level[1:] + 1e-300,
+            mass_in
+            + mass_out
+            + crew_in
+            + water_draw
+            + food_draw
+            + o2_level[1:]
+            + water_level[1:]
+            + food_level[1:]
+            + 1e-300,
         )
     )
     balances.append(
@@ -473,7 +493,12 @@ def simulate_station(
         "heater_energy_kwh": heater_wh / 1000.0,
         "o2_produced_kg": _fsum(isru_o2),
         "o2_recovered_kg": _fsum(o2_recovered),
+        "crew_days": _fsum(drivers.crew) * dt_s / 86400.0,
         "o2_consumed_kg": _fsum(flows["o2_consumed_kg"]),
+        "water_consumed_kg": _fsum(water_draw),
+        "water_recovered_kg": _fsum(water_recovered),
+        "food_consumed_kg": _fsum(food_draw),
+        "packaging_waste_kg": _fsum(trash),
         "o2_deficit_kg": _fsum(o2_deficit),
         "water_deficit_kg": _fsum(water_deficit),
         "food_deficit_kg": _fsum(food_deficit),

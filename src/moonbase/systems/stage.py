@@ -3,7 +3,8 @@
 :func:`run_station` turns the scenario's surface elements into the twin's components, each present
 from the date the campaign stage says it operates (:meth:`CampaignOutcome.arrivals`), and drives
 the twin with the site stage's hourly series of the chosen cell (its terrain horizon): nothing here
-computes light of its own.
+computes light of its own. The orbit stage's relays feed the comms: :func:`relay_available_at_site`
+propagates each operating relay element's ``relay_orbit`` and sees it from the same cell.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from moonbase.scenario.models import Scenario
     from moonbase.site.stage import SiteChoice
 
-__all__ = ["StationRun", "run_station"]
+__all__ = ["StationRun", "crew_on_board", "relay_available_at_site", "run_station"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,74 @@ class StationRun:
         return systems_section(self)
 
 
+def crew_on_board(scenario: Scenario, arrivals: dict, times) -> np.ndarray:
+    """Crew on board at each of ``times`` (UTC): the crewed site elements the campaign flies.
+
+    An element's ``crew`` is on board from its arrival (``arrivals[id]``, a date; None: from
+    the first time) for ``surface_stay_days``; elements absent from ``arrivals`` (not flown),
+    not at the site, failed or without a stay add none.
+    """
+    times = pd.DatetimeIndex(times)
+    if times.tz is not None:
+        times = times.tz_convert("UTC").tz_localize(None)
+    crew = np.zeros(len(times))
+    for e in scenario.elements:
+        if e.crew <= 0 or e.location != "site" or e.state == "failed" or e.id not in arrivals:
+            continue
+        if not e.surface_stay_days or len(times) == 0:
+            continue
+        when = arrivals[e.id]
+        start = times[0] if when is None else pd.Timestamp(when)
+        stop = start + pd.Timedelta(days=e.surface_stay_days)
+        crew += e.crew * ((times >= start) & (times < stop))
+    return crew
+
+
+def relay_available_at_site(
+    scenario: Scenario, site: SiteChoice, arrivals: dict
+) -> tuple[np.ndarray, list[str]]:
+    """The twin's ``relay_available`` at ``site``'s chosen cell, and notes on the relays used.
+
+    Every relay element in orbit with a ``relay_orbit`` that operates (flown before the span,
+    or arriving per ``arrivals``, :meth:`CampaignOutcome.arrivals`; absent before its arrival)
+    is propagated (:func:`moonbase.orbit.relays.relay_availability`) and seen from the cell
+    (its latitude, longitude, ground plus mast height and terrain horizon) at the site series'
+    times: the fraction of each step in which at least one relay serves the cell.
+    """
+    from moonbase.orbit.relays import relay_availability
+
+    orbits, starts, notes = [], [], []
+    for e in scenario.elements:
+        if e.location != "orbit" or e.state == "failed":
+            continue
+        if e.relay_orbit is None:
+            if e.role == "relay" or "relay" in e.provides:
+                notes.append(f"{e.id}: a relay without relay_orbit, not used for the station")
+            continue
+        if e.id in arrivals:
+            when = arrivals[e.id]
+        elif e.state == "flown":
+            when = None
+        else:
+            notes.append(f"{e.id}: relay not flown in the campaign plan, left out")
+            continue
+        orbits.append(e.relay_orbit)
+        starts.append(when)
+    times = site.series.index
+    if not orbits:
+        return np.zeros(len(times)), notes
+    relay = relay_availability(
+        orbits,
+        times,
+        site.latitude_deg,
+        site.longitude_deg,
+        site.ground_m + site.mast_height_m,
+        site.horizon_deg,
+        available_from=starts,
+    )
+    return relay, notes
+
+
 def run_station(
     scenario: Scenario,
     site: SiteChoice,
@@ -72,13 +141,16 @@ def run_station(
     ``site`` is a :class:`~moonbase.site.stage.SiteChoice`, ``campaign`` a
     :class:`~moonbase.campaign.stage.CampaignOutcome`.
     """
-    station, notes = station_from_scenario(scenario, campaign.arrivals())
+    arrivals = campaign.arrivals()
+    station, notes = station_from_scenario(scenario, arrivals)
     if station is None:
         raise InputError(
             "no surface element of the scenario has power or comms figures",
             field="elements",
             hint="give power_produced_w / power_consumed_operating_w to surface elements",
         )
-    drivers = drivers_from_site_series(site.series)
+    crew = crew_on_board(scenario, arrivals, site.series.index)
+    relay, relay_notes = relay_available_at_site(scenario, site, arrivals)
+    drivers = drivers_from_site_series(site.series, crew=crew, relay_available=relay)
     simulation = simulate_station(station, drivers, failures=failures, seed=seed)
-    return StationRun(station, simulation, tuple(notes))
+    return StationRun(station, simulation, tuple(notes + relay_notes))
