@@ -9,7 +9,7 @@ stages each element's arrival (:meth:`CampaignOutcome.arrivals`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -24,17 +24,22 @@ if TYPE_CHECKING:
     from moonbase.scenario.models import Scenario
     from moonbase.site.stage import SiteChoice
 
-__all__ = ["CampaignOutcome", "landing_daylight", "plan_campaign"]
+__all__ = ["CampaignOutcome", "landing_daylight", "plan_campaign", "with_risk"]
 
 
 @dataclass(frozen=True)
 class CampaignOutcome:
-    """The optimised campaign as of ``as_of``, its risk, and the history before that date."""
+    """The optimised campaign as of ``as_of``, its risk, and the history before that date.
+
+    ``risk`` and ``risk_launch_only`` are None when the plan was made without its Monte Carlo
+    (``plan_campaign(..., risk=False)``, as the closure step's re-plans are); :func:`with_risk`
+    adds them.
+    """
 
     as_of: date
     result: CampaignResult
-    risk: RiskResult
-    risk_launch_only: RiskResult
+    risk: RiskResult | None
+    risk_launch_only: RiskResult | None
     history: pd.DataFrame
     daylight_source: str
 
@@ -108,19 +113,16 @@ def plan_campaign(
     risk_runs: int = 10_000,
     risk_workers: int = 2,
     seed: int = 0,
+    risk: bool = True,
 ) -> CampaignOutcome:
-    """Plan the campaign as of ``as_of`` on the site stage's chosen cell (``site``)."""
+    """Plan the campaign as of ``as_of`` on the site stage's chosen cell (``site``).
+
+    With ``risk=False`` the Monte Carlo is not run (the outcome's ``risk`` is None; see
+    :func:`with_risk`).
+    """
     daylight, source = landing_daylight(scenario, site)
     instance = instance_from_scenario(scenario, as_of=as_of, daylight_fraction=daylight)
     result = optimise_campaign(instance, time_limit_s=time_limit_s)
-    risk = monte_carlo(result, n_runs=risk_runs, n_workers=risk_workers, seed=seed)
-    launch_only = monte_carlo(
-        result,
-        n_runs=risk_runs,
-        n_workers=0,
-        seed=seed,
-        config=RiskConfig(slip_probability=0.0, launch_delay_mean_months=0.0),
-    )
     history = pd.DataFrame(
         [
             {
@@ -135,4 +137,23 @@ def plan_campaign(
         ],
         columns=["element", "partner", "state", "launched_on", "location"],
     )
-    return CampaignOutcome(as_of, result, risk, launch_only, history, source)
+    outcome = CampaignOutcome(as_of, result, None, None, history, source)
+    if risk:
+        outcome = with_risk(outcome, risk_runs=risk_runs, risk_workers=risk_workers, seed=seed)
+    return outcome
+
+
+def with_risk(
+    outcome: CampaignOutcome, *, risk_runs: int = 10_000, risk_workers: int = 2, seed: int = 0
+) -> CampaignOutcome:
+    """``outcome`` with its plan replayed in the Monte Carlo risk model (and launch-only)."""
+    result = outcome.result
+    risk = monte_carlo(result, n_runs=risk_runs, n_workers=risk_workers, seed=seed)
+    launch_only = monte_carlo(
+        result,
+        n_runs=risk_runs,
+        n_workers=0,
+        seed=seed,
+        config=RiskConfig(slip_probability=0.0, launch_delay_mean_months=0.0),
+    )
+    return replace(outcome, risk=risk, risk_launch_only=launch_only)
