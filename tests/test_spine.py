@@ -91,11 +91,24 @@ def test_summary_json_schema(written, reference_plan):
     assert summary["systems"]["max_balance_relative_residual"] < 1e-12
 
 
+def test_the_plan_closes_or_says_what_is_unmet(reference_plan):
+    # After the closure step the station survives, or the plan names the unmet need and its size.
+    kpis, closure = reference_plan.systems.kpis, reference_plan.summary()["closure"]
+    if closure["closed"]:
+        assert kpis["critical_energy_not_served_kwh"] <= 1e-6 < kpis["min_survival_margin_h"]
+    else:
+        short = [u for u in closure["unmet"] if u["need"].startswith("survival")]
+        assert short and short[0]["element"] and short[0]["reason"]
+        key = "critical_energy_not_served_kwh" if short[0]["unit"] == "kWh" else None
+        assert key is None or short[0]["amount"] == pytest.approx(kpis[key])
+
+
 def test_report_renders_the_plan_with_the_summary_numbers(written):
     out, result = written
     html = result.report_path.read_text()
-    for heading in ("Summary", "Scenario:", "Environment:", "Site:", "Campaign:", "Systems:"):
+    for heading in ("Summary", "Scenario:", "Site:", "Campaign:", "Systems:", "Closure:"):
         assert f"<h2>{heading}" in html
+    assert "<h2>Environment:" in html
     assert "Plan as of 2026-12-03" in html
     site = result.summary["site"]
     assert f"{site['lit_percent']:.6f}"[:7] in html

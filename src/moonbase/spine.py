@@ -10,7 +10,12 @@ earlier stages' typed results:
    the plan's date -> :class:`~moonbase.campaign.stage.CampaignOutcome`;
 3. systems: :func:`moonbase.systems.stage.run_station` with the campaign's arrivals and the cell's
    light -> :class:`~moonbase.systems.stage.StationRun`;
-4. science: :func:`moonbase.science.stage.schedule_programme` on that station's resources and the
+4. closure: :func:`moonbase.closure.close_station` checks that the station survives (survival
+   loads served through every night, a survival margin above 0) and, where it does not, sizes
+   the storage it needs, grows the element's mass, re-plans the campaign and re-runs the twin
+   until it closes or says what is unmet -> :class:`~moonbase.closure.Closure`; the campaign's
+   Monte Carlo then runs once, on the final plan;
+5. science: :func:`moonbase.science.stage.schedule_programme` on that station's resources and the
    campaign's arrivals -> :class:`~moonbase.science.stage.ScienceResult`.
 
 The report, the CLI and ``summary.json`` only render a :class:`Plan` (:meth:`Plan.summary`,
@@ -25,7 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from moonbase.campaign.stage import CampaignOutcome, plan_campaign
+from moonbase.campaign.stage import CampaignOutcome, plan_campaign, with_risk
+from moonbase.closure import Closure, close_station
 from moonbase.errors import InputError
 from moonbase.scenario.models import Scenario
 from moonbase.science.stage import ScienceResult, schedule_programme
@@ -73,19 +79,25 @@ SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
         "data_lost_gbit",
         "max_balance_relative_residual",
     ),
+    "closure": ("closed", "iterations", "fixes", "unmet"),
     "science": ("runs", "value", "shares"),
 }
 
 
 @dataclass(frozen=True)
 class Plan:
-    """One typed result per stage, made as of ``as_of`` from ``scenario``."""
+    """One typed result per stage, made as of ``as_of`` from ``scenario``.
+
+    ``scenario`` is the design as closed (with the storage the closure step added, if any);
+    ``campaign`` and ``systems`` are that design's.
+    """
 
     scenario: Scenario
     as_of: date
     site: SiteChoice
     campaign: CampaignOutcome
     systems: StationRun
+    closure: Closure
     science: ScienceResult
     runtime_s: float
 
@@ -130,6 +142,7 @@ class Plan:
                 "history": self.campaign.history["element"].tolist(),
             },
             "systems": systems,
+            "closure": self.closure.summary(),
             "science": {
                 "runs": len(schedule.assignments),
                 "value": float(schedule.value),
@@ -182,12 +195,18 @@ def plan(
     campaign_time_limit_s: float = 60.0,
     science_time_limit_s: float = 30.0,
     seed: int = 0,
+    close: bool = True,
+    closure_iterations: int = 5,
+    replan_time_limit_s: float = 10.0,
     progress: Callable[[str], None] | None = None,
 ) -> Plan:
     """Make the plan of ``scenario`` (default: the built-in ILRS reference) as of ``as_of``.
 
     ``terrain`` defaults to :func:`moonbase.site.stage.site_terrain` (the packaged real DEM with
-    the far field). ``progress(stage)`` is called as each stage starts.
+    the far field). ``progress(stage)`` is called as each stage starts. With ``close`` the
+    closure step sizes what the station needs to survive (at most ``closure_iterations`` fixes,
+    each re-planning the campaign in ``replan_time_limit_s``); without it the plan only checks
+    survival and reports what is unmet.
     """
     from moonbase.scenario import builtin_scenario
 
@@ -214,12 +233,25 @@ def plan(
         site,
         as_of=as_of,
         time_limit_s=campaign_time_limit_s,
-        risk_runs=risk_runs,
-        risk_workers=risk_workers,
         seed=seed,
+        risk=False,
     )
     say("systems")
     systems = run_station(scenario, site, campaign, seed=seed)
+    say("closure")
+    closure = close_station(
+        scenario,
+        site,
+        campaign,
+        systems,
+        max_iterations=closure_iterations if close else 0,
+        replan_time_limit_s=replan_time_limit_s,
+        seed=seed,
+    )
+    scenario, campaign, systems = closure.scenario, closure.campaign, closure.systems
+    campaign = with_risk(campaign, risk_runs=risk_runs, risk_workers=risk_workers, seed=seed)
     say("science")
     science = schedule_programme(scenario, systems, campaign, time_limit_s=science_time_limit_s)
-    return Plan(scenario, as_of, site, campaign, systems, science, time.perf_counter() - began)
+    return Plan(
+        scenario, as_of, site, campaign, systems, closure, science, time.perf_counter() - began
+    )

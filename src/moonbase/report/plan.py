@@ -15,7 +15,7 @@ def summary_section(plan) -> Section:
     """The headline figures of ``summary.json``, as tables."""
     summary = plan.summary()
     rows = []
-    for part in ("terrain", "site", "campaign", "systems"):
+    for part in ("terrain", "site", "campaign", "systems", "closure"):
         for key, value in summary[part].items():
             shown = json.dumps(value) if isinstance(value, list | dict) else value
             rows.append({"stage": part, "quantity": key, "value": shown})
@@ -36,7 +36,7 @@ def summary_section(plan) -> Section:
 
 
 def plan_sections(plan) -> list[Section]:
-    """Summary, scenario, environment, site, campaign, systems and science sections."""
+    """Summary, scenario, environment, site, campaign, systems, closure and science sections."""
     from moonbase.scenario.report import scenario_section
     from moonbase.site.report import environment_section
 
@@ -47,6 +47,7 @@ def plan_sections(plan) -> list[Section]:
         plan.site.section(),
         plan.campaign.section(),
         plan.systems.section(),
+        plan.closure.section(),
         plan.science.section(),
     ]
 
