@@ -426,7 +426,13 @@ def close_station(
                 _unmet_shortfall(check, f"the iteration limit ({max_iterations}) was reached")
             )
             break
-        element_id, name = storage_to_size(systems, check)
+        try:
+            element_id, name = storage_to_size(systems, check)
+            if not any(e.id == element_id for e in scenario.elements):
+                raise InputError(f"{element_id!r} is not an element of the scenario")
+        except InputError as error:
+            unmet.append(_unmet_shortfall(check, f"no storage to size: {error}"))
+            break
         station = _with_battery(systems, element_id, name)
         current = station.get(name).capacity_wh
         try:

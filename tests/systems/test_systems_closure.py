@@ -32,7 +32,26 @@ DARK_H = 100
 LOAD_W = 1000.0
 
 
-def _scenario(*, capacity_tli_kg: float = 20_000.0, storage_wh: float = 50_000.0):
+BIG = """
+[[launchers]]
+id = "BIG"
+name = "Heavy launcher, too late"
+partner = "P"
+capacity_tli_kg = 50000.0
+landed_fraction = 0.5
+cadence_per_year = 1.0
+first_available = 2031-06-01
+
+[launchers.reliability]
+alpha = 9.0
+beta = 1.0
+"""
+
+
+def _scenario(
+    *, capacity_tli_kg: float = 20_000.0, storage_wh: float = 50_000.0, big: bool = False
+):
+    allowed = '["LV", "BIG"]' if big else '["LV"]'
     return loads_scenario(
         f"""
 schema_version = 1
@@ -69,7 +88,7 @@ first_available = 2029-01-01
 [launchers.reliability]
 alpha = 9.0
 beta = 1.0
-
+{BIG if big else ""}
 [[elements]]
 id = "BASE"
 name = "Base"
@@ -84,7 +103,7 @@ power_produced_w = 10000.0
 energy_storage_wh = {storage_wh}
 power_consumed_operating_w = {LOAD_W}
 power_consumed_survival_w = {LOAD_W}
-allowed_launchers = ["LV"]
+allowed_launchers = {allowed}
 earliest_launch = 2030-01-01
 """,
         file="closure-test.toml",
@@ -182,6 +201,20 @@ def test_storage_no_launcher_can_carry_is_reported_unmet():
     assert energy.unit == "kWh" and energy.amount > 0
     # the plan stays the one that flies
     assert closure.scenario is scenario and closure.systems is systems
+
+
+def test_a_fix_no_campaign_can_fly_is_reported_unmet():
+    # With the storage only BIG can carry the element, and BIG flies after the campaign's end.
+    scenario, site = _scenario(capacity_tli_kg=2100.0, big=True), _site()
+    campaign, systems = _planned(scenario, site)
+    assert campaign.arrivals()["BASE"] is not None
+    closure = close_station(scenario, site, campaign, systems, replan_time_limit_s=2.0)
+    assert not closure.closed and closure.iterations == ()
+    mass, energy = closure.unmet
+    assert mass.need == "storage mass" and mass.element == "BASE" and mass.amount > 0
+    assert "cannot be flown in the campaign" in mass.reason and "BIG" in mass.reason
+    assert energy.need == "survival energy" and energy.amount > 0
+    assert closure.campaign is campaign  # the plan keeps the design that flies
 
 
 def test_zero_iterations_reports_the_shortfall():
