@@ -16,6 +16,7 @@ _STAGES = {
     "campaign": "Campaign: greedy baseline, CP-SAT and the Monte Carlo risk ...",
     "systems": "Systems: the station hour by hour ...",
     "science": "Science: partners' experiments against the station's resources ...",
+    "systems with science": "Systems again, with the science schedule on board ...",
 }
 
 
