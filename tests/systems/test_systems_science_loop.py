@@ -147,3 +147,14 @@ def test_science_data_beyond_the_buffer_are_lost_and_the_balance_closes():
         rel=1e-12,
     )
     assert k["max_balance_relative_residual"] < 1e-12
+
+
+def test_a_bad_run_names_its_field():
+    from moonbase.errors import InputError
+    from moonbase.systems import parse_station
+
+    bad = {"type": "scheduled_load", "name": "s", "runs": [{"start_utc": "2036-03-01T00:00:00Z"}]}
+    bad["runs"][0]["duration_h"] = 0
+    with pytest.raises(InputError) as error:
+        parse_station({"components": [bad]})
+    assert error.value.field == "components[0].runs[0].duration_h"
