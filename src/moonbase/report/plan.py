@@ -31,9 +31,12 @@ def summary_section(plan) -> Section:
         needs = "; ".join(
             f"{u['need']}: {u['amount']:,.3f} {u['unit']} ({u['cause']})" for u in unmet
         )
-        closes = f"With the science schedule on board the station leaves needs unmet: {needs}."
+        closes = f"With the science schedule on board these needs are unmet: {needs}."
     else:
-        closes = "With the science schedule on board the station closes: no need is unmet."
+        closes = (
+            "With the science schedule on board no need is unmet that science adds: no critical "
+            "energy beyond the pass without science, no science run shed, no science data lost."
+        )
     shares = pd.DataFrame(science["shares"]).T.reset_index(names="partner").round(2)
     return Section(
         "Summary",
