@@ -89,6 +89,14 @@ def test_summary_json_schema(written, reference_plan):
         assert 0.0 <= row["unmet_percent"] <= (row["requested_percent"] or 0.0) + 1e-9
     # The balances of the twin close (the systems stage's own check).
     assert summary["systems"]["max_balance_relative_residual"] < 1e-12
+    # The science and systems sections agree on the science data sent down (the daily buckets'
+    # rounding, ScienceResult.data_sent_tolerance_gbit).
+    assert (
+        abs(
+            summary["systems"]["science_data_delivered_gbit"] - summary["science"]["data_sent_gbit"]
+        )
+        <= reference_plan.science.data_sent_tolerance_gbit()
+    )
 
 
 def test_the_plan_closes_or_says_what_is_unmet(reference_plan):

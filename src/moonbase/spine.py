@@ -15,8 +15,14 @@ earlier stages' typed results:
    the storage it needs, grows the element's mass, re-plans the campaign and re-runs the twin
    until it closes or says what is unmet -> :class:`~moonbase.closure.Closure`; the campaign's
    Monte Carlo then runs once, on the final plan;
-5. science: :func:`moonbase.science.stage.schedule_programme` on that station's resources and the
-   campaign's arrivals -> :class:`~moonbase.science.stage.ScienceResult`.
+5. science: :func:`moonbase.science.stage.schedule_programme` on the closed station's resources
+   (spare power, the downlink its terminals and relays leave after housekeeping, crew time) and
+   the campaign's arrivals -> :class:`~moonbase.science.stage.ScienceResult`;
+6. systems with science on board: :func:`moonbase.systems.stage.run_station_with` the adopted
+   schedule's runs as a load with their data (:meth:`ScienceResult.station_load`), on the same
+   drivers -> the final :class:`~moonbase.systems.stage.StationRun`. What that pass cannot serve
+   (critical energy lost to the science loads, science runs shed, science data lost) is
+   listed in :attr:`Plan.unmet` (:func:`unmet_needs`).
 
 The report, the CLI and ``summary.json`` only render a :class:`Plan` (:meth:`Plan.summary`,
 :func:`moonbase.report.plan_report`).
@@ -36,9 +42,9 @@ from moonbase.errors import InputError
 from moonbase.scenario.models import Scenario
 from moonbase.science.stage import ScienceResult, schedule_programme
 from moonbase.site.stage import SiteChoice, SiteTerrain, choose_site, site_terrain
-from moonbase.systems.stage import StationRun, run_station
+from moonbase.systems.stage import StationRun, run_station, run_station_with
 
-__all__ = ["SUMMARY_KEYS", "Plan", "check_as_of", "plan"]
+__all__ = ["SUMMARY_KEYS", "UNMET_KEYS", "Plan", "check_as_of", "plan", "unmet_needs"]
 
 #: The keys of :meth:`Plan.summary` (and ``summary.json``), section by section.
 SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -77,11 +83,20 @@ SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
         "data_delivered_gbit",
         "data_delivered_relay_gbit",
         "data_lost_gbit",
+        "science_energy_not_served_kwh",
+        "science_data_delivered_gbit",
+        "science_data_lost_gbit",
         "max_balance_relative_residual",
     ),
     "closure": ("closed", "iterations", "fixes", "unmet"),
-    "science": ("runs", "value", "shares"),
+    "science": ("runs", "value", "data_made_gbit", "data_sent_gbit", "shares"),
 }
+
+#: The fields of each entry of :attr:`Plan.unmet` (``summary.json``'s ``unmet`` list).
+UNMET_KEYS = ("need", "amount", "unit", "cause")
+
+#: Amounts below these are rounding, not an unmet need (kWh, Gbit).
+_UNMET_TOLERANCE = {"kWh": 1e-6, "Gbit": 1e-6}
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,10 @@ class Plan:
     """One typed result per stage, made as of ``as_of`` from ``scenario``.
 
     ``scenario`` is the design as closed (with the storage the closure step added, if any);
-    ``campaign`` and ``systems`` are that design's.
+    ``campaign`` and ``systems`` are that design's. ``systems`` is the station with the science
+    schedule on board (the second pass); ``systems_before_science`` the closed station without
+    it, whose resources the science stage scheduled on; ``unmet`` what the second pass could
+    not serve (:func:`unmet_needs`); the closure's own unmet needs are in ``closure``.
     """
 
     scenario: Scenario
@@ -100,6 +118,8 @@ class Plan:
     closure: Closure
     science: ScienceResult
     runtime_s: float
+    systems_before_science: StationRun | None = None
+    unmet: tuple[dict, ...] = ()
 
     def summary(self) -> dict:
         """The plan's headline as plain data (the ``summary.json`` schema, docs/summary.md)."""
@@ -146,13 +166,51 @@ class Plan:
             "science": {
                 "runs": len(schedule.assignments),
                 "value": float(schedule.value),
+                "data_made_gbit": self.science.data_made_gbit(),
+                "data_sent_gbit": self.science.data_sent_gbit(),
                 "shares": {
                     partner: {key: _number(value) for key, value in row.items()}
                     for partner, row in self.science.shares().items()
                 },
             },
+            "unmet": [dict(need) for need in self.unmet],
             "runtime_s": round(self.runtime_s, 3),
         }
+
+
+def unmet_needs(before: StationRun, after: StationRun) -> tuple[dict, ...]:
+    """What the pass with science on board (``after``) leaves unmet, each need with its amount.
+
+    Critical (priority-1) energy not served beyond the first pass's (the science loads took
+    it), science runs' energy not served (their loads shed) and science data lost (the buffer
+    full); each entry has :data:`UNMET_KEYS`. Amounts below rounding are left out.
+    """
+    a, b = after.kpis, before.kpis
+    needs = [
+        (
+            "critical energy",
+            a["critical_energy_not_served_kwh"] - b["critical_energy_not_served_kwh"],
+            "kWh",
+            "science loads on board",
+        ),
+        (
+            "science run energy",
+            a.get("science_energy_not_served_kwh", 0.0),
+            "kWh",
+            "science loads shed",
+        ),
+        (
+            "science data",
+            a.get("science_data_lost_gbit", 0.0),
+            "Gbit",
+            "lost with the data buffer full",
+        ),
+    ]
+    return tuple(
+        dict(zip(UNMET_KEYS, (need, float(amount), unit, cause), strict=True))
+        for need, amount, unit, cause in needs
+        if amount > _UNMET_TOLERANCE[unit]
+    )
 
 
 def _number(value):
@@ -248,10 +306,25 @@ def plan(
         replan_time_limit_s=replan_time_limit_s,
         seed=seed,
     )
-    scenario, campaign, systems = closure.scenario, closure.campaign, closure.systems
+    scenario, campaign, before = closure.scenario, closure.campaign, closure.systems
     campaign = with_risk(campaign, risk_runs=risk_runs, risk_workers=risk_workers, seed=seed)
     say("science")
-    science = schedule_programme(scenario, systems, campaign, time_limit_s=science_time_limit_s)
+    science = schedule_programme(scenario, before, campaign, time_limit_s=science_time_limit_s)
+    say("systems with science")
+    systems = run_station_with(
+        before,
+        [science.station_load()],
+        note="Second pass: the science schedule's runs on board as a load with their data.",
+    )
     return Plan(
-        scenario, as_of, site, campaign, systems, closure, science, time.perf_counter() - began
+        scenario,
+        as_of,
+        site,
+        campaign,
+        systems,
+        closure,
+        science,
+        time.perf_counter() - began,
+        systems_before_science=before,
+        unmet=unmet_needs(before, systems),
     )

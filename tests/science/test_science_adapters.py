@@ -135,8 +135,8 @@ def test_resources_from_the_station_twin():
         ]
     }
     resources = resources_from_systems(simulate_station(station, drivers))
-    # 10 Gbit an hour while Earth is in view: 24 h, 12 h, none
-    assert resources.downlink_mbit == pytest.approx([240_000.0, 120_000.0, 0.0])
+    # the terminal's 100 Mbit/s while Earth is in view (360,000 Mbit an hour): 24 h, 12 h, none
+    assert resources.downlink_mbit == pytest.approx([8_640_000.0, 4_320_000.0, 0.0])
     assert resources.windows["earth_in_view"] == [True, False, False]
     assert resources.windows["earth_hidden"] == [False, False, True]
     assert resources.crew_time_h == pytest.approx([16.0] * 3)  # 4 crew x 4 science hours

@@ -15,7 +15,9 @@ _STAGES = {
     "site": "Site: horizons on the terrain, ranking the cells, the chosen cell's light ...",
     "campaign": "Campaign: greedy baseline, CP-SAT and the Monte Carlo risk ...",
     "systems": "Systems: the station hour by hour ...",
+    "closure": "Closure: does the station survive; sizing what it lacks and re-planning ...",
     "science": "Science: partners' experiments against the station's resources ...",
+    "systems with science": "Systems again, with the science schedule on board ...",
 }
 
 

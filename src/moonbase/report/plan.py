@@ -23,13 +23,27 @@ def summary_section(plan) -> Section:
     rows += [
         {"stage": "science", "quantity": "runs", "value": science["runs"]},
         {"stage": "science", "quantity": "value", "value": science["value"]},
+        {"stage": "science", "quantity": "data_made_gbit", "value": science["data_made_gbit"]},
+        {"stage": "science", "quantity": "data_sent_gbit", "value": science["data_sent_gbit"]},
     ]
+    unmet = summary["unmet"]
+    if unmet:
+        needs = "; ".join(
+            f"{u['need']}: {u['amount']:,.3f} {u['unit']} ({u['cause']})" for u in unmet
+        )
+        closes = f"With the science schedule on board these needs are unmet: {needs}."
+    else:
+        closes = (
+            "With the science schedule on board no need is unmet that science adds: no critical "
+            "energy beyond the pass without science, no science run shed, no science data lost."
+        )
     shares = pd.DataFrame(science["shares"]).T.reset_index(names="partner").round(2)
     return Section(
         "Summary",
         paragraphs=[
             f"Plan as of {summary['as_of']} (UTC) of scenario {summary['scenario']!r}, made in "
             f"{summary['runtime_s']:.0f} s. The same figures are in summary.json.",
+            closes,
         ],
         tables=[pd.DataFrame(rows), shares],
     )

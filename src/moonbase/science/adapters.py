@@ -9,7 +9,10 @@
   curtailed surplus (``curtailed_w``), crew hours are ``crew * science_h_per_crew_day / 24`` per
   hour, the windows come from ``sun_fraction`` (sunlit: any part of the disk shows, fraction
   > 0) and ``earth_visible`` (the Earth's centre above the horizon), the data buffer from the
-  comms terminals.
+  comms terminals. Science downlink per step is what the terminals and relays can carry
+  (the twin's ``downlink_capacity_gbit``: each terminal's direct-to-Earth rate while Earth is
+  in view plus its relay rate times ``relay_available``, scaled by its served power) less the
+  housekeeping data the twin delivered in that step, never below zero.
 * :func:`requests_from_scenario` turns scenario partners and experiments into science inputs.
 """
 
@@ -30,6 +33,7 @@ __all__ = [
     "requests_from_scenario",
     "resample_resources",
     "resources_from_systems",
+    "science_downlink_mbit",
     "science_priority",
 ]
 
@@ -78,22 +82,32 @@ def resample_resources(
     )
 
 
+def science_downlink_mbit(series: pd.DataFrame) -> np.ndarray:
+    """Downlink left for science per step (Mbit) in a twin's series.
+
+    ``downlink_capacity_gbit`` (what the terminals and relays can carry) less the housekeeping
+    data delivered (``data_delivered_gbit`` less ``science_data_delivered_gbit``), at least 0.
+    """
+    capacity = series["downlink_capacity_gbit"].to_numpy(dtype=float)
+    delivered = series["data_delivered_gbit"].to_numpy(dtype=float)
+    if "science_data_delivered_gbit" in series.columns:
+        delivered = delivered - series["science_data_delivered_gbit"].to_numpy(dtype=float)
+    return np.maximum(capacity - delivered, 0.0) * 1000.0
+
+
 def resources_from_systems(
     result,
     *,
     bucket_hours: float = 24.0,
-    downlink_rate_mbps: float = 10_000.0 / 3600.0,
     science_h_per_crew_day: float = 4.0,
     robot_h_per_day: float = 16.0,
     data_buffer_gbit: float | None = None,
 ) -> StationResources:
     """Science resources from a ``moonbase.systems`` simulation result (see module docstring).
 
-    The twin does not expose spare downlink capacity, so science downlink is
-    ``downlink_rate_mbps`` (default 10 Gbit per hour) while Earth is in view (a planning
-    figure to replace). Science data wait for it in ``data_buffer_gbit`` of onboard storage:
-    by default the buffers of the station's comms terminals (a planning figure too: the twin's
-    own data share them).
+    Science downlink: :func:`science_downlink_mbit` of the twin's series. Science data wait for
+    it in ``data_buffer_gbit`` of onboard storage: by default the buffers of the station's
+    comms terminals (the twin's housekeeping data share them, and go first).
     """
     if data_buffer_gbit is None:
         data_buffer_gbit = result.station.data_buffer_gbit
@@ -104,7 +118,7 @@ def resources_from_systems(
     frame = pd.DataFrame(
         {
             "power_w": s["curtailed_w"].to_numpy(dtype=float),
-            "downlink_mbit": np.where(earth, downlink_rate_mbps * (step_h * 3600.0), 0.0),
+            "downlink_mbit": science_downlink_mbit(s),
             "crew_time_h": s["crew"].to_numpy(dtype=float) * science_h_per_crew_day / 24.0 * step_h,
             "robot_time_h": np.full(len(s), robot_h_per_day / 24.0 * step_h),
             "sunlit": lit,

@@ -83,6 +83,75 @@ class ScienceResult:
             }
         return out
 
+    def data_made_gbit(self) -> float:
+        """Data the adopted schedule's runs make: the sum of their ``data_volume_gbit``."""
+        by_id = {r.id: r for r in self.instance.requests}
+        return float(sum(by_id[a.request_id].data_volume_gbit for a in self.schedule.assignments))
+
+    def data_sent_gbit(self) -> float:
+        """Data the adopted schedule sends down within the span, by the scheduler's own model.
+
+        The data made less what is still in the buffer at the end of the last bucket (the
+        levels of :mod:`moonbase.science.buffer` on the per-bucket downlink and the runs'
+        per-bucket data, whole Mbit rounded up per run and bucket).
+        """
+        from moonbase.science.buffer import levels
+        from moonbase.science.solution import job_starts, resource_use
+
+        made = self.data_made_gbit()
+        instance = self.instance
+        if "downlink_mbit" not in instance.resource_names or not self.schedule.assignments:
+            return made
+        r = instance.resource_names.index("downlink_mbit")
+        starts = job_starts(instance, self.schedule)
+        use = resource_use(instance, starts, np.flatnonzero(starts >= 0))[r]
+        left = levels(instance.capacity[r] - use)
+        return max(made - float(left[-1]) / 1000.0, 0.0)
+
+    def data_sent_tolerance_gbit(self) -> float:
+        """How far the twin's science data delivered may lie from :meth:`data_sent_gbit`.
+
+        The rounding of the daily buckets: the scheduler rounds each run's data per bucket up
+        to a whole Mbit (at most 1 Mbit per run and bucket), and it lets a bucket's data use
+        the whole bucket's downlink while the twin, hour by hour, sends data only after they
+        are made, so data made late in the last bucket may still wait on board when the span
+        ends (at most the schedule's data in its last bucket).
+        """
+        from moonbase.science.solution import job_starts, resource_use
+
+        instance = self.instance
+        run_buckets = sum(a.duration_buckets for a in self.schedule.assignments)
+        last = 0.0
+        if "downlink_mbit" in instance.resource_names and self.schedule.assignments:
+            r = instance.resource_names.index("downlink_mbit")
+            starts = job_starts(instance, self.schedule)
+            last = float(resource_use(instance, starts, np.flatnonzero(starts >= 0))[r][-1])
+        return (run_buckets + last) / 1000.0
+
+    def station_load(self, name: str = "science", priority: int = 4):
+        """The adopted schedule's runs as one :class:`~moonbase.systems.ScheduledLoad`.
+
+        Each run draws its request's ``power_w`` for its ``duration_h`` from the start of its
+        first bucket and makes its ``data_volume_gbit`` evenly over those hours; ``priority``
+        is its place in the twin's shedding order (4: shed before the other loads).
+        """
+        from moonbase.systems.components import LoadRun, ScheduledLoad
+
+        by_id = {r.id: r for r in self.instance.requests}
+        runs = []
+        for a in self.schedule.assignments:
+            request = by_id[a.request_id]
+            runs.append(
+                LoadRun(
+                    start_utc=a.start_utc,
+                    duration_h=request.duration_h,
+                    power_w=request.power_w,
+                    data_volume_gbit=request.data_volume_gbit,
+                    label=f"{a.request_id}#{a.repeat}",
+                )
+            )
+        return ScheduledLoad(name=name, runs=runs, priority=priority)
+
     def share_table(self) -> pd.DataFrame:
         """Entitlement and delivered share per partner, one column per schedule."""
         from moonbase.science.report import share_table
@@ -93,7 +162,14 @@ class ScienceResult:
         """The report's science section."""
         from moonbase.science.report import science_section
 
-        return science_section(self.instance, self.schedules)
+        section = science_section(self.instance, self.schedules)
+        line = (
+            f" The adopted schedule's runs make {self.data_made_gbit():,.1f} Gbit of data and, "
+            f"by the scheduler's daily buckets, send {self.data_sent_gbit():,.1f} Gbit down "
+            "within the span."
+        )
+        section.paragraphs[0] = section.paragraphs[0] + line
+        return section
 
 
 def schedule_programme(

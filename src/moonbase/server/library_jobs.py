@@ -158,7 +158,7 @@ def simulate(params: dict, progress, checkpoint: dict | None = None) -> dict:
 #: per-bucket surplus is not a usable offer for a demonstration portal.
 SCIENCE_OFFER = {
     "power_w": 5000.0,  # W held for experiments
-    "downlink_mbit_per_day": 240_000.0,  # 10 Gbit/h for 24 h, as resources_from_systems
+    "downlink_mbit_per_day": 240_000.0,  # 10 Gbit/h for 24 h: a planning figure (a plan takes its downlink from the twin)
     "crew_h_per_day": 16.0,  # 4 crew x 4 science hours
     "robot_h_per_day": 16.0,
     "data_buffer_gbit": 0.0,  # onboard storage for data waiting for the downlink

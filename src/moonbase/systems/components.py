@@ -32,7 +32,9 @@ __all__ = [
     "Habitat",
     "IsruPlant",
     "Load",
+    "LoadRun",
     "RegenerativeFuelCell",
+    "ScheduledLoad",
     "SolarArray",
     "Station",
     "load_station",
@@ -118,6 +120,33 @@ class Load(_Component):
     data_rate_mbps: float = Field(0.0, ge=0)
 
 
+class LoadRun(BaseModel):
+    """One run of a :class:`ScheduledLoad`: ``power_w`` for ``duration_h`` from ``start_utc``,
+    making ``data_volume_gbit`` evenly over those hours."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start_utc: datetime
+    duration_h: float = Field(gt=0)
+    power_w: float = Field(0.0, ge=0)
+    data_volume_gbit: float = Field(0.0, ge=0)
+    label: str = ""
+
+
+class ScheduledLoad(_Component):
+    """A load with a time profile: its ``runs`` (e.g. a science schedule's experiment runs).
+
+    In a step ``[t, t + step)`` each run draws ``power_w`` times the part of the step it covers
+    and makes ``data_volume_gbit`` times the part of its duration in that step (scaled by the
+    served fraction of the row, like any load's data). Its data are the station's *science*
+    data: they use the downlink and the buffer the housekeeping data leave.
+    """
+
+    type: Literal["scheduled_load"] = "scheduled_load"
+    runs: list[LoadRun] = Field(default_factory=list)
+    priority: int = Field(4, ge=1)
+
+
 class Habitat(_Component):
     """A module as one thermal node: ``C dT/dt = G (T_sink - T) + P_base + P_heater``.
 
@@ -181,7 +210,8 @@ Component = Annotated[
     | Habitat
     | Eclss
     | IsruPlant
-    | CommsTerminal,
+    | CommsTerminal
+    | ScheduledLoad,
     Field(discriminator="type"),
 ]
 
@@ -196,6 +226,7 @@ COMPONENT_TYPES = (
     "eclss",
     "isru_plant",
     "comms_terminal",
+    "scheduled_load",
 )
 
 
@@ -211,6 +242,7 @@ _CLASSES = {
         Eclss,
         IsruPlant,
         CommsTerminal,
+        ScheduledLoad,
     )
 }
 

@@ -99,6 +99,31 @@ def _presence(component, times: pd.DatetimeIndex) -> np.ndarray:
     return present
 
 
+def _run_profile(component, times: pd.DatetimeIndex, step_h: float):
+    """Mean power (W) and data made (Gbit) per step of a scheduled load's runs.
+
+    Step ``i`` covers ``[t_i, t_i + step)``; a run draws ``power_w`` over the part of the step
+    it covers and makes its data in proportion to the part of its duration in the step, so its
+    energy is ``power_w * duration_h`` and its data ``data_volume_gbit`` when it lies inside
+    the span.
+    """
+    n = len(times)
+    power_w, data_gbit = np.zeros(n), np.zeros(n)
+    origin = times[0]
+    for run in component.runs:
+        a = (_utc_naive(run.start_utc) - origin) / pd.Timedelta(hours=1)
+        b = a + run.duration_h
+        first = max(int(np.floor(a / step_h)), 0)
+        last = min(int(np.ceil(b / step_h)), n)
+        if last <= first:
+            continue
+        edges = np.arange(first, last + 1) * step_h
+        covered_h = np.clip(np.minimum(edges[1:], b) - np.maximum(edges[:-1], a), 0.0, None)
+        power_w[first:last] += run.power_w * covered_h / step_h
+        data_gbit[first:last] += run.data_volume_gbit * covered_h / run.duration_h
+    return power_w, data_gbit
+
+
 def _fsum(values) -> float:
     return compensated_sum(values)
 
@@ -200,8 +225,12 @@ def simulate_station(
     # --- loads (rows in serving order) ----------------------------------------------------
     rows: list[tuple[int, int, str, str, np.ndarray]] = []  # priority, order, name, kind, W
     habitat_thermal = {}
+    science_data = {}
     for order, c in enumerate(station.components):
-        if c.type == "load":
+        if c.type == "scheduled_load":
+            profile_w, science_data[c.name] = _run_profile(c, times, dt_h)
+            rows.append((c.priority, order, c.name, c.type, profile_w * on(c)))
+        elif c.type == "load":
             rows.append((c.priority, order, c.name, "load", c.power_w * on(c)))
         elif c.type == "habitat":
             base_w = c.power_w * on(c)
@@ -293,17 +322,33 @@ def simulate_station(
     food_level, food_deficit = stock(initial[2], np.zeros(n), food_draw)
 
     # --- communications -----------------------------------------------------------------------
-    generated = np.zeros(n)
+    housekeeping = np.zeros(n)
     for c in station.of_type("load"):
         if c.data_rate_mbps > 0:
-            generated += c.data_rate_mbps * served_fraction(c) * dt_s / 1000.0
+            housekeeping += c.data_rate_mbps * served_fraction(c) * dt_s / 1000.0
+    science = np.zeros(n)
+    for c in station.of_type("scheduled_load"):
+        science += science_data[c.name] * served_fraction(c)
+    science_demand_wh = np.zeros(n)
+    science_unserved_wh = np.zeros(n)
+    for c in station.of_type("scheduled_load"):
+        science_demand_wh += demand_wh[row_of[c.name]]
+        science_unserved_wh += unserved_wh[row_of[c.name]]
     capacity_out = np.zeros(n)
     dte_out = np.zeros(n)
     for c in station.of_type("comms_terminal"):
         rate = c.dte_rate_mbps * drivers.earth_visible + c.relay_rate_mbps * drivers.relay_available
         capacity_out += rate * served_fraction(c) * dt_s / 1000.0
         dte_out += c.dte_rate_mbps * drivers.earth_visible * served_fraction(c) * dt_s / 1000.0
-    data = buffer_flow(generated, capacity_out, station.data_buffer_gbit)
+    # housekeeping data first; science data get the downlink and buffer room they leave
+    kept = buffer_flow(housekeeping, capacity_out, station.data_buffer_gbit)
+    sci = buffer_flow(
+        science,
+        capacity_out - kept["delivered_gbit"],
+        station.data_buffer_gbit - kept["buffer_gbit"][1:],
+    )
+    generated = housekeeping + science
+    data = {key: kept[key] + sci[key] for key in kept}
     # direct-to-Earth is used first; the relay carries what DTE could not
     delivered_dte = np.minimum(data["delivered_gbit"], dte_out)
     delivered_relay = data["delivered_gbit"] - delivered_dte
@@ -366,6 +411,10 @@ def simulate_station(
             "data_delivered_relay_gbit": delivered_relay,
             "data_lost_gbit": data["lost_gbit"],
             "data_buffer_gbit": data["buffer_gbit"][1:],
+            "downlink_capacity_gbit": capacity_out,
+            "science_data_generated_gbit": science,
+            "science_data_delivered_gbit": sci["delivered_gbit"],
+            "science_data_lost_gbit": sci["lost_gbit"],
         }
     )
 
@@ -507,6 +556,12 @@ def simulate_station(
         "data_delivered_dte_gbit": _fsum(delivered_dte),
         "data_delivered_relay_gbit": _fsum(delivered_relay),
         "data_lost_gbit": _fsum(data["lost_gbit"]),
+        "downlink_capacity_gbit": _fsum(capacity_out),
+        "science_energy_demand_kwh": _fsum(science_demand_wh) / 1000.0,
+        "science_energy_not_served_kwh": _fsum(science_unserved_wh) / 1000.0,
+        "science_data_generated_gbit": _fsum(science),
+        "science_data_delivered_gbit": _fsum(sci["delivered_gbit"]),
+        "science_data_lost_gbit": _fsum(sci["lost_gbit"]),
         "failures": n_failures,
         "final_failures": n_final,
         "max_balance_relative_residual": float(

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from moonbase.scenario.models import Scenario
     from moonbase.site.stage import SiteChoice
 
-__all__ = ["StationRun", "crew_on_board", "relay_available_at_site", "run_station"]
+__all__ = [
+    "StationRun",
+    "crew_on_board",
+    "relay_available_at_site",
+    "run_station",
+    "run_station_with",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class StationRun:
     station: Station
     simulation: SimulationResult
     notes: tuple[str, ...]
+    failures: bool = True
+    seed: int | None = 0
 
     @property
     def kpis(self) -> dict:
@@ -153,4 +161,25 @@ def run_station(
     relay, relay_notes = relay_available_at_site(scenario, site, arrivals)
     drivers = drivers_from_site_series(site.series, crew=crew, relay_available=relay)
     simulation = simulate_station(station, drivers, failures=failures, seed=seed)
-    return StationRun(station, simulation, tuple(notes + relay_notes))
+    return StationRun(station, simulation, tuple(notes + relay_notes), failures, seed)
+
+
+def run_station_with(run: StationRun, components, *, note: str | None = None) -> StationRun:
+    """``run``'s station with ``components`` added, simulated again on the same drivers.
+
+    Same drivers, failure switch and seed: the added components come last in the station, so
+    the others draw the same random failures and the two passes differ only by them (e.g. a
+    :class:`~moonbase.systems.components.ScheduledLoad` of the science schedule's runs).
+    """
+    from moonbase.systems.components import parse_station
+
+    data = run.station.model_dump()
+    data["components"] += [
+        c.model_dump() if hasattr(c, "model_dump") else dict(c) for c in components
+    ]
+    station = parse_station(data)
+    simulation = simulate_station(
+        station, run.simulation.drivers, failures=run.failures, seed=run.seed
+    )
+    notes = run.notes + ((note,) if note else ())
+    return StationRun(station, simulation, notes, run.failures, run.seed)
