@@ -13,13 +13,25 @@ Where it does not, :func:`close_station` sizes the fix, storage first:
    station order), or else a new one on the short element (:func:`storage_to_size`);
 2. :func:`moonbase.systems.sizing.size_component` bisects that battery's capacity on the twin's
    own drivers until no survival energy is short, then adds the sizing margin;
-3. the design changes (:func:`apply_storage`): the element's ``energy_storage_wh`` grows, its
-   landed mass grows by the added storage at ``specific_energy_wh_per_kg``
-   (:data:`STORAGE_SPECIFIC_ENERGY_WH_PER_KG`) and its TLI mass by that over its landed
-   fraction; a fix whose element no allowed launcher can then carry is not applied and is
-   reported as unmet;
-4. the campaign is re-planned with the changed masses (the element may move to another launcher
-   and date) without its Monte Carlo, and the twin runs again.
+3. the design changes, storage on the element first (:func:`apply_storage`, fix ``"storage on
+   element"``): the element's ``energy_storage_wh`` grows, its landed mass grows by the added
+   storage at ``specific_energy_wh_per_kg`` (:data:`STORAGE_SPECIFIC_ENERGY_WH_PER_KG`) and its
+   TLI mass by that over its landed fraction, and the campaign is re-planned with the changed
+   masses (the element may move to another launcher and date) without its Monte Carlo;
+4. where no allowed launcher can carry the heavier element, or no campaign can fly it, the
+   added storage flies as separate storage elements instead (:func:`add_storage_elements`, fix
+   ``"storage element"``): notional energy storage units at the site, ``<element>-STORAGE-<n>``,
+   split into the fewest units within the landed capacity of the best launcher available in
+   the element's window, each on the launchers that can carry it. The element requires its
+   units, so they operate before it and its first night is covered; if no campaign flies
+   that, the units fly independently, and a shortfall that then lies before they land is
+   reported unmet with the hours it leaves unserved (more storage cannot serve those). The
+   twin's batteries share one bus (:func:`moonbase.systems.power.dispatch` draws every unit
+   present for the whole station's demand), so a unit's storage covers any element's survival
+   loads;
+5. the twin runs again on the re-planned campaign.
+
+A fix neither way can fly is not applied and is reported unmet (``"storage mass"``).
 
 The loop stops when the station survives, or after ``max_iterations`` fixes; a station that does
 not close says which need is unmet and by how much (:class:`UnmetNeed`), never by raising.
@@ -51,10 +63,12 @@ __all__ = [
     "ClosureIteration",
     "SurvivalCheck",
     "UnmetNeed",
+    "add_storage_elements",
     "apply_storage",
     "check_survival",
     "close_station",
     "storage_to_size",
+    "storage_unit_id",
 ]
 
 #: Notional system-level specific energy of added Li-ion storage (Wh per kg of battery: cells,
@@ -90,7 +104,7 @@ class ClosureIteration:
     """One fix of the closure loop and what it did to the plan."""
 
     iteration: int
-    fix: str  # "storage"
+    fix: str  # "storage on element" or "storage element"
     element: str
     component: str
     capacity_before_wh: float
@@ -105,6 +119,9 @@ class ClosureIteration:
     critical_energy_not_served_after_kwh: float
     min_survival_margin_after_h: float
     simulations: int
+    storage_elements: tuple[str, ...] = ()  # the separate storage units ("storage element")
+    storage_launchers: tuple[str | None, ...] = ()  # the launcher flying each unit
+    storage_arrivals: tuple[date | None, ...] = ()  # each unit's first operating date
 
     @property
     def added_wh(self) -> float:
@@ -128,6 +145,9 @@ class ClosureIteration:
             "critical_energy_not_served_before_kwh": self.critical_energy_not_served_before_kwh,
             "critical_energy_not_served_after_kwh": self.critical_energy_not_served_after_kwh,
             "min_survival_margin_after_h": _finite(self.min_survival_margin_after_h),
+            "storage_elements": list(self.storage_elements),
+            "storage_launchers": list(self.storage_launchers),
+            "storage_arrivals": [_iso(day) for day in self.storage_arrivals],
         }
 
 
@@ -190,7 +210,12 @@ class Closure:
             "on the twin, with the sizing margin), grows that element's landed mass by the "
             f"storage at {self.specific_energy_wh_per_kg:g} Wh/kg (notional Li-ion at system "
             "level) and its TLI mass by that over its landed fraction, re-plans the campaign "
-            f"and runs the twin again, at most {self.max_iterations} times.",
+            f"and runs the twin again, at most {self.max_iterations} times. Where the heavier "
+            "element no launcher can carry, or no campaign can fly, the added storage flies "
+            "instead as separate notional storage elements at the site (the fewest units "
+            "within the landed capacity of the best launcher available), which the element "
+            "requires, so they land before it; the station's batteries share one bus, so a "
+            "unit's storage carries any element's survival loads.",
             f"Before: {first.critical_energy_not_served_kwh:,.1f} kWh of survival energy not "
             f"served, minimum survival margin {first.min_survival_margin_h:,.1f} h. After: "
             f"{last.critical_energy_not_served_kwh:,.1f} kWh, "
@@ -221,8 +246,17 @@ class Closure:
             "basic_model_after",
             "critical_energy_not_served_before_kwh",
             "critical_energy_not_served_after_kwh",
+            "storage_elements",
+            "storage_launchers",
+            "storage_arrivals",
         ]
-        return pd.DataFrame([it.summary() for it in self.iterations], columns=columns)
+        rows = []
+        for it in self.iterations:
+            row = it.summary()
+            for key in ("storage_elements", "storage_launchers", "storage_arrivals"):
+                row[key] = ", ".join(str(v) for v in row[key]) or None
+            rows.append(row)
+        return pd.DataFrame(rows, columns=columns)
 
 
 def _iso(day: date | None) -> str | None:
@@ -398,6 +432,272 @@ def _unmet_shortfall(check: SurvivalCheck, reason: str) -> UnmetNeed:
     return UnmetNeed("survival margin", element, check.min_survival_margin_h, "h", reason)
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    """Why the storage cannot fly on its element: the mass over (kg) and the reason."""
+
+    amount_kg: float
+    reason: str
+
+
+def _storage_on_element(
+    scenario,
+    site,
+    campaign,
+    element_id,
+    capacity_wh,
+    *,
+    specific_energy_wh_per_kg,
+    replan_time_limit_s,
+    seed,
+):
+    """Grow ``element_id``'s storage and re-plan: ``(scenario, campaign, kg, TLI kg)``.
+
+    A :class:`_Refusal` when no allowed launcher can carry the heavier element or no campaign
+    can fly it.
+    """
+    changed, added_kg, added_tli = apply_storage(
+        scenario, element_id, capacity_wh, specific_energy_wh_per_kg=specific_energy_wh_per_kg
+    )
+    element = next(e for e in changed.elements if e.id == element_id)
+    carriers = _carriers(changed, element)
+    if not carriers:
+        biggest = max(
+            (lch for lch in changed.launchers if lch.id in element.allowed_launchers),
+            key=lambda lch: lch.capacity_tli_kg,
+            default=None,
+        )
+        over = (
+            element.tli_mass_on(biggest) - biggest.capacity_tli_kg
+            if biggest is not None
+            else added_kg
+        )
+        return _Refusal(
+            over,
+            f"{element_id} with {capacity_wh / 1000.0:,.0f} kWh of storage "
+            f"(+{added_kg:,.0f} kg landed) is {over:,.0f} kg over the TLI capacity of "
+            f"its largest allowed launcher"
+            + (f" ({biggest.id}, {biggest.capacity_tli_kg:,.0f} kg)" if biggest else ""),
+        )
+    try:
+        new_campaign = plan_campaign(
+            changed,
+            site,
+            as_of=campaign.as_of,
+            time_limit_s=replan_time_limit_s,
+            risk=False,
+            seed=seed,
+        )
+    except InputError as error:
+        names = ", ".join(lch.id for lch in carriers)
+        return _Refusal(
+            added_kg,
+            f"{element_id} with {capacity_wh / 1000.0:,.0f} kWh of storage "
+            f"(+{added_kg:,.0f} kg landed, {element.mass_tli_kg or 0.0:,.0f} kg TLI, "
+            f"carried only by {names}) cannot be flown in the campaign: {error}",
+        )
+    return changed, new_campaign, added_kg, added_tli
+
+
+def _candidate_launchers(scenario, element) -> list:
+    """Launchers a storage unit of ``element`` may fly on: its own and its partner's."""
+    own = set(element.allowed_launchers)
+    found = [lch for lch in scenario.launchers if lch.id in own or lch.partner == element.partner]
+    return found or list(scenario.launchers)
+
+
+def _available(launcher, element, scenario, as_of: date | None) -> bool:
+    """Can ``launcher`` fly inside ``element``'s launch window (and the campaign's)?"""
+    latest = min(element.latest_launch or scenario.campaign.end, scenario.campaign.end)
+    earliest = max(
+        day for day in (element.earliest_launch, as_of, scenario.campaign.start) if day is not None
+    )
+    if launcher.first_available > latest:
+        return False
+    return launcher.last_available is None or launcher.last_available >= earliest
+
+
+def storage_unit_id(element_id: str, number: int) -> str:
+    """The id of ``element_id``'s ``number``-th separate storage element."""
+    return f"{element_id}-STORAGE-{number}"
+
+
+def _units_of(scenario, element_id: str) -> list:
+    prefix = f"{element_id}-STORAGE-"
+    return [e for e in scenario.elements if e.id.startswith(prefix)]
+
+
+def add_storage_elements(
+    scenario: Scenario,
+    element_id: str,
+    added_wh: float,
+    *,
+    as_of: date | None = None,
+    specific_energy_wh_per_kg: float = STORAGE_SPECIFIC_ENERGY_WH_PER_KG,
+    land_first: bool = True,
+) -> tuple[Scenario, list[str]]:
+    """``scenario`` with ``added_wh`` of storage for ``element_id`` flown as separate elements.
+
+    The storage is split into the fewest units each within the landed capacity of the best
+    launcher available in the element's window (the element's allowed launchers and its
+    partner's, the largest landed capacity); each unit is a notional "energy storage unit" at
+    the site of ``added_wh / n`` Wh weighing that over ``specific_energy_wh_per_kg`` landed,
+    allowed on the candidate launchers that can carry it, with the element's partner, siting
+    precedence (``requires``) and launch window. With ``land_first`` the element requires its
+    units (they operate before it does, so the storage is there from its first night);
+    without, the units fly independently. Returns ``(scenario, the new units' ids)``.
+    """
+    if specific_energy_wh_per_kg <= 0:
+        raise InputError(
+            f"must be > 0, got {specific_energy_wh_per_kg}", field="specific_energy_wh_per_kg"
+        )
+    if added_wh <= 0:
+        raise InputError(f"must be > 0, got {added_wh}", field="added_wh")
+    from moonbase.scenario.models import Element
+
+    elements = list(scenario.elements)
+    index = next(i for i, e in enumerate(elements) if e.id == element_id)
+    element = elements[index]
+    candidates = _candidate_launchers(scenario, element)
+    available = [lch for lch in candidates if _available(lch, element, scenario, as_of)]
+    if not available:
+        raise InputError(
+            f"no launcher of {element_id} or its partner flies in its launch window",
+            field="closure",
+        )
+    best = max(available, key=lambda lch: lch.landed_capacity_kg)
+    total_kg = added_wh / specific_energy_wh_per_kg
+    count = max(1, math.ceil(total_kg / best.landed_capacity_kg - 1e-9))
+    unit_wh, unit_kg = added_wh / count, total_kg / count
+    carriers = [
+        lch.id for lch in candidates if unit_kg / lch.landed_fraction <= lch.capacity_tli_kg + 1e-9
+    ]
+    first = len(_units_of(scenario, element_id)) + 1
+    ids = []
+    for number in range(first, first + count):
+        unit_id = storage_unit_id(element_id, number)
+        ids.append(unit_id)
+        elements.append(
+            Element(
+                id=unit_id,
+                name=f"{element_id} energy storage unit {number}",
+                partner=element.partner,
+                role="power",
+                location="site",
+                landed_mass_kg=unit_kg,
+                mass_provenance="notional",
+                mass_basis=(
+                    f"notional: closure step, {unit_wh / 1000.0:,.0f} kWh of {element_id}'s "
+                    f"storage (unit {number - first + 1} of {count}) at "
+                    f"{specific_energy_wh_per_kg:g} Wh/kg = {unit_kg:,.0f} kg landed; each unit "
+                    f"within {best.id}'s landed capacity ({best.landed_capacity_kg:,.0f} kg)"
+                ),
+                energy_storage_wh=unit_wh,
+                requires=list(element.requires),
+                allowed_launchers=carriers,
+                earliest_launch=element.earliest_launch,
+                latest_launch=element.latest_launch,
+                contribution_level=element.contribution_level,
+                provenance="notional",
+                source=f"closure step: storage {element_id} needs to survive, flown separately",
+                note=(
+                    "notional energy storage unit on the station's shared battery bus; "
+                    + (f"lands before {element_id}" if land_first else "flies independently")
+                ),
+            )
+        )
+    if land_first:
+        elements[index] = element.model_copy(update={"requires": [*element.requires, *ids]})
+    return scenario.model_copy(update={"elements": elements}), ids
+
+
+def _storage_elements(
+    scenario,
+    site,
+    campaign,
+    element_id,
+    added_wh,
+    *,
+    specific_energy_wh_per_kg,
+    replan_time_limit_s,
+    seed,
+):
+    """Fly ``added_wh`` as separate units and re-plan: ``(scenario, campaign, kg, TLI kg, ids)``.
+
+    Units that land before the element first; if no campaign flies that, units that fly
+    independently (their storage may then arrive after the element's first nights, which the
+    twin shows). A string saying why when neither flies.
+    """
+    reasons = []
+    for land_first in (True, False):
+        try:
+            changed, ids = add_storage_elements(
+                scenario,
+                element_id,
+                added_wh,
+                as_of=campaign.as_of,
+                specific_energy_wh_per_kg=specific_energy_wh_per_kg,
+                land_first=land_first,
+            )
+            new_campaign = plan_campaign(
+                changed,
+                site,
+                as_of=campaign.as_of,
+                time_limit_s=replan_time_limit_s,
+                risk=False,
+                seed=seed,
+            )
+        except InputError as error:
+            when = "landing before it" if land_first else "flying independently"
+            reasons.append(f"{when}: {error}")
+            continue
+        units = [e for e in changed.elements if e.id in ids]
+        added_kg = sum(e.landed_mass_kg for e in units)
+        added_tli = 0.0
+        for unit in units:
+            launcher = _launcher_of(new_campaign, unit.id)
+            if launcher is not None:
+                added_tli += unit.tli_mass_on(changed.launcher(launcher))
+        return changed, new_campaign, added_kg, added_tli, ids
+    return "; ".join(reasons)
+
+
+def _gap_before_units(scenario, campaign, systems, check, element_id) -> UnmetNeed | None:
+    """The shortfall when it lies before ``element_id``'s storage units arrive, else None.
+
+    More storage cannot serve hours before it lands: those hours stay unserved.
+    """
+    units = _units_of(scenario, element_id)
+    when = check.first_short_utc
+    if not units or when is None:
+        return None
+    arrivals = campaign.arrivals()
+    days = [arrivals.get(u.id) for u in units]
+    if any(day is None for day in days):
+        return None
+    land = pd.Timestamp(min(days))
+    when_naive = when.tz_convert(None) if when.tzinfo is not None else when
+    if when_naive >= land:
+        return None
+    series = systems.simulation.series
+    index = series.index.tz_convert(None) if series.index.tz is not None else series.index
+    step_h = (index[1] - index[0]) / pd.Timedelta(hours=1) if len(index) > 1 else 1.0
+    unserved = series["critical_unserved_w"].to_numpy()
+    early = (index < land) & (unserved > 1e-9)
+    hours = float(early.sum() * step_h)
+    kwh = float(unserved[early].sum() * step_h / 1000.0)
+    last = index[early][-1] if early.any() else when_naive
+    return UnmetNeed(
+        "survival energy",
+        element_id,
+        kwh,
+        "kWh",
+        f"the shortfall lies before {element_id}'s storage units land ({land.date()}): "
+        f"{hours:,.0f} h of survival load unserved from {when_naive:%Y-%m-%d %H:%M} to "
+        f"{last:%Y-%m-%d %H:%M} UTC, which no campaign could fly the units before",
+    )
+
+
 def close_station(
     scenario: Scenario,
     site: SiteChoice,
@@ -433,6 +733,10 @@ def close_station(
         except InputError as error:
             unmet.append(_unmet_shortfall(check, f"no storage to size: {error}"))
             break
+        gap = _gap_before_units(scenario, campaign, systems, check, element_id)
+        if gap is not None:
+            unmet.append(gap)
+            break
         station = _with_battery(systems, element_id, name)
         current = station.get(name).capacity_wh
         try:
@@ -457,75 +761,61 @@ def close_station(
                 )
             )
             break
-        changed, added_kg, added_tli = apply_storage(
+        before_date = campaign.basic_model_operating()
+        on_element = _storage_on_element(
             scenario,
+            site,
+            campaign,
             element_id,
             sized.with_margin,
             specific_energy_wh_per_kg=specific_energy_wh_per_kg,
+            replan_time_limit_s=replan_time_limit_s,
+            seed=seed,
         )
-        element = next(e for e in changed.elements if e.id == element_id)
-        if not _carriers(changed, element):
-            biggest = max(
-                (lch for lch in changed.launchers if lch.id in element.allowed_launchers),
-                key=lambda lch: lch.capacity_tli_kg,
-                default=None,
-            )
-            over = (
-                element.tli_mass_on(biggest) - biggest.capacity_tli_kg
-                if biggest is not None
-                else added_kg
-            )
-            unmet.append(
-                UnmetNeed(
-                    "storage mass",
-                    element_id,
-                    over,
-                    "kg",
-                    f"{element_id} with {sized.with_margin / 1000.0:,.0f} kWh of storage "
-                    f"(+{added_kg:,.0f} kg landed) is {over:,.0f} kg over the TLI capacity of "
-                    f"its largest allowed launcher"
-                    + (f" ({biggest.id}, {biggest.capacity_tli_kg:,.0f} kg)" if biggest else ""),
-                )
-            )
-            unmet.append(_unmet_shortfall(check, "the storage that would close it is too heavy"))
-            break
-        try:
-            new_campaign = plan_campaign(
-                changed,
+        if isinstance(on_element, _Refusal):
+            units = _storage_elements(
+                scenario,
                 site,
-                as_of=campaign.as_of,
-                time_limit_s=replan_time_limit_s,
-                risk=False,
+                campaign,
+                element_id,
+                sized.with_margin - current,
+                specific_energy_wh_per_kg=specific_energy_wh_per_kg,
+                replan_time_limit_s=replan_time_limit_s,
                 seed=seed,
             )
-        except InputError as error:
-            carriers = ", ".join(lch.id for lch in _carriers(changed, element))
-            unmet.append(
-                UnmetNeed(
-                    "storage mass",
-                    element_id,
-                    added_kg,
-                    "kg",
-                    f"{element_id} with {sized.with_margin / 1000.0:,.0f} kWh of storage "
-                    f"(+{added_kg:,.0f} kg landed, {element.mass_tli_kg or 0.0:,.0f} kg TLI, "
-                    f"carried only by {carriers}) cannot be flown in the campaign: {error}",
+            if isinstance(units, str):
+                added_kg = max(sized.with_margin - current, 0.0) / specific_energy_wh_per_kg
+                unmet.append(
+                    UnmetNeed(
+                        "storage mass",
+                        element_id,
+                        on_element.amount_kg,
+                        "kg",
+                        f"{on_element.reason}; as separate storage elements "
+                        f"({added_kg:,.0f} kg landed in all): {units}",
+                    )
                 )
-            )
-            unmet.append(_unmet_shortfall(check, "the storage that would close it cannot fly"))
-            break
+                unmet.append(_unmet_shortfall(check, "the storage that would close it cannot fly"))
+                break
+            changed, new_campaign, added_kg, added_tli, unit_ids = units
+            kind = "storage element"
+        else:
+            changed, new_campaign, added_kg, added_tli = on_element
+            unit_ids, kind = (), "storage on element"
         new_systems = run_station(changed, site, new_campaign, seed=seed)
         after = check_survival(new_systems, tolerance_kwh=tolerance_kwh)
+        arrivals = new_campaign.arrivals()
         iterations.append(
             ClosureIteration(
                 iteration=len(iterations) + 1,
-                fix="storage",
+                fix=kind,
                 element=element_id,
                 component=name,
                 capacity_before_wh=current,
                 capacity_after_wh=sized.with_margin,
                 added_mass_kg=added_kg,
                 added_tli_mass_kg=added_tli,
-                basic_model_before=campaign.basic_model_operating(),
+                basic_model_before=before_date,
                 basic_model_after=new_campaign.basic_model_operating(),
                 launcher_before=_launcher_of(campaign, element_id),
                 launcher_after=_launcher_of(new_campaign, element_id),
@@ -533,6 +823,9 @@ def close_station(
                 critical_energy_not_served_after_kwh=after.critical_energy_not_served_kwh,
                 min_survival_margin_after_h=after.min_survival_margin_h,
                 simulations=sized.simulations,
+                storage_elements=tuple(unit_ids),
+                storage_launchers=tuple(_launcher_of(new_campaign, i) for i in unit_ids),
+                storage_arrivals=tuple(arrivals.get(i) for i in unit_ids),
             )
         )
         scenario, campaign, systems, check = changed, new_campaign, new_systems, after

@@ -18,6 +18,7 @@ import pytest
 from moonbase.campaign.stage import plan_campaign
 from moonbase.closure import (
     STORAGE_SPECIFIC_ENERGY_WH_PER_KG,
+    add_storage_elements,
     apply_storage,
     check_survival,
     close_station,
@@ -48,8 +49,29 @@ beta = 1.0
 """
 
 
+SMALL = """
+[[launchers]]
+id = "SMALL"
+name = "Small launcher of the same partner"
+partner = "P"
+capacity_tli_kg = 1500.0
+landed_fraction = 0.5
+cadence_per_year = 4.0
+first_available = 2029-01-01
+
+[launchers.reliability]
+alpha = 9.0
+beta = 1.0
+"""
+
+
 def _scenario(
-    *, capacity_tli_kg: float = 20_000.0, storage_wh: float = 50_000.0, big: bool = False
+    *,
+    capacity_tli_kg: float = 20_000.0,
+    storage_wh: float = 50_000.0,
+    big: bool = False,
+    small: bool = False,
+    cadence: float = 4.0,
 ):
     allowed = '["LV", "BIG"]' if big else '["LV"]'
     return loads_scenario(
@@ -82,13 +104,13 @@ name = "Launcher"
 partner = "P"
 capacity_tli_kg = {capacity_tli_kg}
 landed_fraction = 0.5
-cadence_per_year = 4.0
+cadence_per_year = {cadence}
 first_available = 2029-01-01
 
 [launchers.reliability]
 alpha = 9.0
 beta = 1.0
-{BIG if big else ""}
+{BIG if big else ""}{SMALL if small else ""}
 [[elements]]
 id = "BASE"
 name = "Base"
@@ -110,11 +132,11 @@ earliest_launch = 2030-01-01
     )
 
 
-def _site():
-    """Hourly light: lit (Sun 5 deg up) except one run of DARK_H dark hours from DARK_START."""
+def _site(dark_start: pd.Timestamp = DARK_START):
+    """Hourly light: lit (Sun 5 deg up) except one run of DARK_H dark hours from dark_start."""
     times = pd.date_range("2030-01-01", "2030-05-01", freq="1h", tz="UTC")
     naive = times.tz_convert(None)
-    dark = (naive >= DARK_START) & (naive < DARK_START + pd.Timedelta(hours=DARK_H))
+    dark = (naive >= dark_start) & (naive < dark_start + pd.Timedelta(hours=DARK_H))
     series = pd.DataFrame(
         {
             "sun_disk_fraction": np.where(dark, 0.0, 1.0),
@@ -158,7 +180,8 @@ def test_the_loop_sizes_the_hand_figure_and_closes_in_one_iteration():
         LOAD_W, DARK_H, round_trip_efficiency=0.9, depth_of_discharge=0.8, margin=0.2
     )
     assert fix.capacity_after_wh == pytest.approx(hand, rel=1.1e-3)  # bisection rtol 1e-3
-    assert (fix.element, fix.component, fix.fix) == ("BASE", "BASE:battery", "storage")
+    assert (fix.element, fix.component, fix.fix) == ("BASE", "BASE:battery", "storage on element")
+    assert fix.storage_elements == ()
     added_kg = (fix.capacity_after_wh - 50_000.0) / STORAGE_SPECIFIC_ENERGY_WH_PER_KG
     assert fix.added_mass_kg == pytest.approx(added_kg)
     assert fix.added_tli_mass_kg == pytest.approx(added_kg / 0.5)
@@ -180,41 +203,86 @@ def test_the_loop_sizes_the_hand_figure_and_closes_in_one_iteration():
     assert summary["fixes"][0]["element"] == "BASE" and summary["unmet"] == []
 
 
-def test_storage_no_launcher_can_carry_is_reported_unmet():
-    # 2,100 kg of TLI capacity: the element (2,000 kg) flies, but not with ~680 kg more storage.
-    scenario, site = _scenario(capacity_tli_kg=2100.0), _site()
+def _hand_capacity_wh() -> float:
+    return battery_capacity_for_night_wh(
+        LOAD_W, DARK_H, round_trip_efficiency=0.9, depth_of_discharge=0.8, margin=0.2
+    )
+
+
+def test_storage_too_heavy_for_the_element_flies_as_a_separate_unit_and_closes():
+    # 2,100 kg of TLI capacity on LV: BASE (2,000 kg) flies, but not with ~680 kg more storage.
+    # LV flies once a year (BASE takes it); SMALL, the partner's other launcher (1,500 kg TLI,
+    # 750 kg landed), carries the storage as a separate unit, landed before BASE.
+    dark = pd.Timestamp("2030-04-01 00:00")
+    scenario, site = _scenario(capacity_tli_kg=2100.0, small=True, cadence=1.0), _site(dark)
     campaign, systems = _planned(scenario, site)
-    closure = close_station(scenario, site, campaign, systems)
+    assert not check_survival(systems).survives
+    closure = close_station(scenario, site, campaign, systems, replan_time_limit_s=3.0)
+    assert closure.closed and not closure.unmet
+    (fix,) = closure.iterations
+    assert fix.fix == "storage element" and fix.element == "BASE"
+    assert fix.storage_elements == ("BASE-STORAGE-1",)
+    assert fix.storage_launchers == ("SMALL",)
+    hand = _hand_capacity_wh()
+    assert fix.capacity_after_wh == pytest.approx(hand, rel=1.1e-3)
+    added_wh = fix.capacity_after_wh - 50_000.0
+    hand_kg = added_wh / STORAGE_SPECIFIC_ENERGY_WH_PER_KG  # ~676 kg, within SMALL's 750 kg
+    assert fix.added_mass_kg == pytest.approx(hand_kg)
+    assert fix.added_tli_mass_kg == pytest.approx(hand_kg / 0.5)
+    assert fix.critical_energy_not_served_after_kwh == 0.0
+    unit = closure.scenario.element("BASE-STORAGE-1")
+    assert unit.energy_storage_wh == pytest.approx(added_wh)
+    assert unit.landed_mass_kg == pytest.approx(hand_kg)
+    assert unit.location == "site" and unit.partner == "P"
+    assert unit.provenance == "notional" and "notional" in unit.mass_basis
+    assert sorted(unit.allowed_launchers) == ["LV", "SMALL"]
+    base = closure.scenario.element("BASE")
+    assert base.energy_storage_wh == 50_000.0 and base.landed_mass_kg == 1000.0
+    assert "BASE-STORAGE-1" in base.requires  # the unit lands first
+    arrivals = closure.campaign.arrivals()
+    assert fix.storage_arrivals == (arrivals["BASE-STORAGE-1"],)
+    assert arrivals["BASE-STORAGE-1"] < arrivals["BASE"] < dark.date()
+    row = closure.summary()["fixes"][0]
+    assert row["storage_elements"] == ["BASE-STORAGE-1"] and row["storage_launchers"] == ["SMALL"]
+    assert closure.table()["storage_elements"].tolist() == ["BASE-STORAGE-1"]
+
+
+def test_storage_splits_into_the_fewest_units_the_best_launcher_lands():
+    # 2,000 kWh = 12,500 kg at 160 Wh/kg; LV lands 1,050 kg (SMALL 750 kg): 12 units of
+    # 1,041.7 kg, each too heavy for SMALL (2,083 kg TLI > 1,500 kg).
+    scenario = _scenario(capacity_tli_kg=2100.0, small=True)
+    changed, ids = add_storage_elements(scenario, "BASE", 2_000_000.0, land_first=False)
+    assert ids == [f"BASE-STORAGE-{n}" for n in range(1, 13)]
+    units = [changed.element(i) for i in ids]
+    assert all(u.energy_storage_wh == pytest.approx(2_000_000.0 / 12) for u in units)
+    assert all(u.landed_mass_kg == pytest.approx(12_500.0 / 12) for u in units)
+    assert all(u.allowed_launchers == ["LV"] for u in units)
+    assert changed.element("BASE").requires == []
+    again, more = add_storage_elements(changed, "BASE", 100_000.0)
+    assert more == ["BASE-STORAGE-13"] and again.element("BASE").requires == ["BASE-STORAGE-13"]
+
+
+def test_storage_no_campaign_can_fly_is_reported_unmet():
+    # LV flies once in the window (BASE takes it): neither BASE with ~680 kg more storage
+    # (over LV's 2,100 kg) nor a separate storage unit can fly.
+    scenario, site = _scenario(capacity_tli_kg=2100.0, cadence=1.0), _site()
+    campaign, systems = _planned(scenario, site)
+    closure = close_station(scenario, site, campaign, systems, replan_time_limit_s=2.0)
     assert not closure.closed and closure.iterations == ()
     needs = {u.need: u for u in closure.unmet}
     assert set(needs) == {"storage mass", "survival energy"}
     mass = needs["storage mass"]
     assert mass.element == "BASE" and mass.unit == "kg" and "LV" in mass.reason
+    assert "separate storage elements" in mass.reason
     # the amount is the TLI mass over LV's capacity: 2,000 kg + (added storage / 160 Wh/kg) / 0.5
-    hand = battery_capacity_for_night_wh(
-        LOAD_W, DARK_H, round_trip_efficiency=0.9, depth_of_discharge=0.8, margin=0.2
-    )
-    over = 2000.0 + (hand - 50_000.0) / STORAGE_SPECIFIC_ENERGY_WH_PER_KG / 0.5 - 2100.0
-    assert mass.amount == pytest.approx(over, rel=5e-3)
+    over = 2000.0 + (_hand_capacity_wh() - 50_000.0) / STORAGE_SPECIFIC_ENERGY_WH_PER_KG / 0.5
+    assert mass.amount == pytest.approx(over - 2100.0, rel=5e-3)
     energy = needs["survival energy"]
     assert energy.amount == pytest.approx(systems.kpis["critical_energy_not_served_kwh"])
     assert energy.unit == "kWh" and energy.amount > 0
     # the plan stays the one that flies
     assert closure.scenario is scenario and closure.systems is systems
-
-
-def test_a_fix_no_campaign_can_fly_is_reported_unmet():
-    # With the storage only BIG can carry the element, and BIG flies after the campaign's end.
-    scenario, site = _scenario(capacity_tli_kg=2100.0, big=True), _site()
-    campaign, systems = _planned(scenario, site)
-    assert campaign.arrivals()["BASE"] is not None
-    closure = close_station(scenario, site, campaign, systems, replan_time_limit_s=2.0)
-    assert not closure.closed and closure.iterations == ()
-    mass, energy = closure.unmet
-    assert mass.need == "storage mass" and mass.element == "BASE" and mass.amount > 0
-    assert "cannot be flown in the campaign" in mass.reason and "BIG" in mass.reason
-    assert energy.need == "survival energy" and energy.amount > 0
-    assert closure.campaign is campaign  # the plan keeps the design that flies
+    assert closure.campaign is campaign
 
 
 def test_zero_iterations_reports_the_shortfall():
