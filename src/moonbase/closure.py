@@ -122,6 +122,8 @@ class ClosureIteration:
     storage_elements: tuple[str, ...] = ()  # the separate storage units ("storage element")
     storage_launchers: tuple[str | None, ...] = ()  # the launcher flying each unit
     storage_arrivals: tuple[date | None, ...] = ()  # each unit's first operating date
+    operating_before: date | None = None  # the element's first operating date, before the fix
+    operating_after: date | None = None  # and after it
 
     @property
     def added_wh(self) -> float:
@@ -148,6 +150,8 @@ class ClosureIteration:
             "storage_elements": list(self.storage_elements),
             "storage_launchers": list(self.storage_launchers),
             "storage_arrivals": [_iso(day) for day in self.storage_arrivals],
+            "operating_before": _iso(self.operating_before),
+            "operating_after": _iso(self.operating_after),
         }
 
 
@@ -242,6 +246,8 @@ class Closure:
             "added_mass_kg",
             "launcher_before",
             "launcher_after",
+            "operating_before",
+            "operating_after",
             "basic_model_before",
             "basic_model_after",
             "critical_energy_not_served_before_kwh",
@@ -272,6 +278,21 @@ def _element_of(component_name: str) -> str:
     return component_name.split(":")[0]
 
 
+def _naive(value) -> pd.Timestamp:
+    """``value`` as a naive UTC timestamp (the twin's own convention)."""
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def _present(component, when) -> bool:
+    """Is ``component`` on the surface at ``when`` (a load not landed yet is not short)?"""
+    moment = _naive(when)
+    if component.arrival_utc is not None and moment < _naive(component.arrival_utc):
+        return False
+    retire = getattr(component, "retire_utc", None)
+    return retire is None or moment < _naive(retire)
+
+
 def check_survival(run: StationRun, *, tolerance_kwh: float = 1e-6) -> SurvivalCheck:
     """Critical energy not served, the survival margins, and the first hour the station is short.
 
@@ -297,6 +318,7 @@ def check_survival(run: StationRun, *, tolerance_kwh: float = 1e-6) -> SurvivalC
                 name
                 for name in critical_names
                 if f"served_w:{name}" in series
+                and _present(run.station.get(name), first)
                 and series[f"served_w:{name}"].iat[i] < run.station.get(name).power_w - 1e-9
             )
     elif kpis["min_survival_margin_h"] <= 0.0:
@@ -676,11 +698,11 @@ def _gap_before_units(scenario, campaign, systems, check, element_id) -> UnmetNe
     if any(day is None for day in days):
         return None
     land = pd.Timestamp(min(days))
-    when_naive = when.tz_convert(None) if when.tzinfo is not None else when
+    when_naive = _naive(when)
     if when_naive >= land:
         return None
     series = systems.simulation.series
-    index = series.index.tz_convert(None) if series.index.tz is not None else series.index
+    index = series.index.tz_convert("UTC").tz_localize(None) if series.index.tz else series.index
     step_h = (index[1] - index[0]) / pd.Timedelta(hours=1) if len(index) > 1 else 1.0
     unserved = series["critical_unserved_w"].to_numpy()
     early = (index < land) & (unserved > 1e-9)
@@ -826,6 +848,8 @@ def close_station(
                 storage_elements=tuple(unit_ids),
                 storage_launchers=tuple(_launcher_of(new_campaign, i) for i in unit_ids),
                 storage_arrivals=tuple(arrivals.get(i) for i in unit_ids),
+                operating_before=campaign.arrivals().get(element_id),
+                operating_after=arrivals.get(element_id),
             )
         )
         scenario, campaign, systems, check = changed, new_campaign, new_systems, after

@@ -72,6 +72,8 @@ def _scenario(
     big: bool = False,
     small: bool = False,
     cadence: float = 4.0,
+    latest: str = "2030-12-31",
+    small_from: str = "2029-01-01",
 ):
     allowed = '["LV", "BIG"]' if big else '["LV"]'
     return loads_scenario(
@@ -110,7 +112,7 @@ first_available = 2029-01-01
 [launchers.reliability]
 alpha = 9.0
 beta = 1.0
-{BIG if big else ""}{SMALL if small else ""}
+{BIG if big else ""}{SMALL.replace("2029-01-01", small_from) if small else ""}
 [[elements]]
 id = "BASE"
 name = "Base"
@@ -127,6 +129,7 @@ power_consumed_operating_w = {LOAD_W}
 power_consumed_survival_w = {LOAD_W}
 allowed_launchers = {allowed}
 earliest_launch = 2030-01-01
+latest_launch = {latest}
 """,
         file="closure-test.toml",
     )
@@ -242,6 +245,8 @@ def test_storage_too_heavy_for_the_element_flies_as_a_separate_unit_and_closes()
     arrivals = closure.campaign.arrivals()
     assert fix.storage_arrivals == (arrivals["BASE-STORAGE-1"],)
     assert arrivals["BASE-STORAGE-1"] < arrivals["BASE"] < dark.date()
+    assert fix.operating_before == campaign.arrivals()["BASE"]
+    assert fix.operating_after == arrivals["BASE"]
     row = closure.summary()["fixes"][0]
     assert row["storage_elements"] == ["BASE-STORAGE-1"] and row["storage_launchers"] == ["SMALL"]
     assert closure.table()["storage_elements"].tolist() == ["BASE-STORAGE-1"]
@@ -260,6 +265,40 @@ def test_storage_splits_into_the_fewest_units_the_best_launcher_lands():
     assert changed.element("BASE").requires == []
     again, more = add_storage_elements(changed, "BASE", 100_000.0)
     assert more == ["BASE-STORAGE-13"] and again.element("BASE").requires == ["BASE-STORAGE-13"]
+
+
+def test_a_shortfall_before_the_unit_can_land_stays_unserved_and_is_reported():
+    # BASE must launch in January or February 2030, alone on LV's one flight of the year; SMALL
+    # flies from February, so the unit cannot operate before BASE does (BASE would then launch
+    # after its window) and flies independently, operating from 1 March. The night starting
+    # 10 February falls between: its shortfall stays, and the next pass says so.
+    dark = pd.Timestamp("2030-02-10 00:00")
+    scenario = _scenario(
+        capacity_tli_kg=2100.0,
+        small=True,
+        cadence=1.0,
+        latest="2030-02-28",
+        small_from="2030-02-01",
+    )
+    site = _site(dark)
+    campaign, systems = _planned(scenario, site)
+    assert campaign.arrivals()["BASE"] < dark.date()
+    closure = close_station(scenario, site, campaign, systems, replan_time_limit_s=3.0)
+    assert not closure.closed
+    (fix,) = closure.iterations
+    assert fix.fix == "storage element" and fix.storage_launchers == ("SMALL",)
+    assert fix.storage_arrivals[0] > dark.date()
+    assert "flies independently" in closure.scenario.element("BASE-STORAGE-1").note
+    assert "BASE-STORAGE-1" not in closure.scenario.element("BASE").requires
+    assert fix.critical_energy_not_served_after_kwh == pytest.approx(
+        fix.critical_energy_not_served_before_kwh
+    )
+    (gap,) = closure.unmet
+    assert gap.need == "survival energy" and gap.element == "BASE" and gap.unit == "kWh"
+    assert gap.amount == pytest.approx(closure.final.critical_energy_not_served_kwh)
+    assert "before BASE's storage units land (2030-03-01)" in gap.reason
+    unserved = closure.systems.simulation.series["critical_unserved_w"]
+    assert f"{int((unserved > 1e-9).sum()):,} h" in gap.reason
 
 
 def test_storage_no_campaign_can_fly_is_reported_unmet():
