@@ -80,6 +80,7 @@ def test_summary_json_schema(written, reference_plan):
     for partner, row in summary["science"]["shares"].items():
         assert set(row) == {
             "entitlement_percent",
+            "fair_share_percent",
             "delivered_percent",
             "requested_percent",
             "unmet_requests",
@@ -303,3 +304,28 @@ def test_synthetic_terrain_is_labelled_wherever_it_appears():
     assert section.paragraphs[0].startswith("SYNTHETIC terrain (not a real place)")
     with pytest.raises(InputError, match="both"):
         site_terrain("dem.npy", synthetic=True)
+
+
+def test_science_programme_is_a_research_stations_and_fair(reference_plan):
+    # Hundreds of runs a year once the basic model operates; every partner within 2 points of its
+    # entitlement (capped at its demand, moonbase.science.shares) or with nothing left unmet.
+    from moonbase.science.checker import check_schedule
+
+    science = reference_plan.science
+    assert not check_schedule(science.instance.problem, science.schedule)
+    operating = date.fromisoformat(reference_plan.summary()["campaign"]["basic_model_operating"])
+    end = reference_plan.scenario.campaign.end
+    later = [
+        a for a in science.schedule.assignments if date.fromisoformat(a.start_utc[:10]) >= operating
+    ]
+    years = (end - operating).days / 365.25
+    assert years > 1 and len(later) / years >= 200
+    for partner, row in reference_plan.summary()["science"]["shares"].items():
+        # Within 2 points of its entitlement, or all it asked for when it asked for less; the
+        # share a partner leaves unused goes to the others (fair_share_percent, the band's target).
+        within = abs(row["delivered_percent"] - row["fair_share_percent"]) <= 2.0 + 1e-9
+        assert within or row["unmet_requests"] == 0, partner
+    # Payloads on Chang'e-7 and Chang'e-8 (away from the station) are left out, with the reason.
+    off = dict(science.off_station)
+    assert "CE8-INTL-THAILAND" in off and "LEIBNITZ-BETA" in off["CE8-INTL-THAILAND"]
+    assert not {r.id for r in science.instance.problem.requests} & set(off)

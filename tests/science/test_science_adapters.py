@@ -147,3 +147,19 @@ def test_resources_from_the_station_twin():
         ).data_buffer_gbit
         == 0.0
     )
+
+
+def test_experiments_hosted_away_from_the_station_are_named_with_the_reason():
+    from moonbase.scenario import builtin_scenario
+    from moonbase.science.adapters import off_station_experiments
+
+    scenario = builtin_scenario()
+    off = off_station_experiments(scenario)
+    where = {e.id: e.location for e in scenario.elements}
+    for experiment in scenario.experiments:
+        away = any(where.get(r, "site") != "site" for r in experiment.requires)
+        assert (experiment.id in off) == away, experiment.id
+    assert off["CE7-ITALY-RETROREFLECTOR"] == "on CE-7 at CE7-TARGET, not at the station"
+    # Every station experiment waits for a station element.
+    station = [e for e in scenario.experiments if e.id not in off]
+    assert station and all(any(where[r] == "site" for r in e.requires) for e in station)

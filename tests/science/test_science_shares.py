@@ -83,3 +83,55 @@ def test_science_result_shares_count_unmet_runs_by_hand(make_problem, make_reque
     assert shares["A"]["unmet_requests"] == 2  # one run of "a", one of "long"
     assert shares["B"]["unmet_requests"] == 0 and shares["B"]["unmet_percent"] == 0.0
     assert shares["C"]["requested_percent"] == 0.0
+
+
+def test_demand_capped_entitlements_by_hand():
+    """Supply 500: B's entitled 50 covers its demand of 10, so B is capped at 10 / 500 = 2 %;
+    A and C share the other 490 as 8 : 1 (435.6 and 54.4), C below its demand of 200."""
+    import numpy as np
+
+    from moonbase.science.shares import demand_capped_entitlements
+
+    shares = demand_capped_entitlements([0.8, 0.1, 0.1], [900.0, 10.0, 200.0], 500.0)
+    assert shares == pytest.approx([490 * 8 / 9 / 500, 0.02, 490 / 9 / 500])
+    assert shares.sum() == pytest.approx(1.0)
+    # Supply above all demand: everyone is capped, the shares are the demand shares.
+    assert demand_capped_entitlements([0.5, 0.5], [30.0, 10.0], 100.0) == pytest.approx(
+        [0.75, 0.25]
+    )
+    # No demand, no entitlement; nobody asks: nothing to share.
+    assert demand_capped_entitlements([0.5, 0.5, np.nan], [10.0, 0.0, 5.0], 12.0)[1] == 0.0
+    assert np.isnan(demand_capped_entitlements([0.5, 0.5], [0.0, 0.0], 1.0)).all()
+
+
+def test_a_partner_asking_for_less_gets_all_and_the_others_stay_within_two_points(
+    make_problem, make_request
+):
+    """Room for 40 one-day runs (4 a day for 10 days). A (50 %) and B (30 %) ask for 40 each;
+    C (20 %) asks for 2, less than its 8. C gets both (its entitlement capped at 2 / 40 = 5 %);
+    A and B share the rest 5 : 3 and stay within 2 points of it."""
+    from moonbase.science.checker import check_schedule
+    from moonbase.science.stage import schedule_fairly
+
+    requests = [
+        make_request(f"{p.lower()}{k}", p, power_w=250.0, repeats=10)
+        for p in ("A", "B")
+        for k in range(4)
+    ]
+    requests.append(make_request("c", "C", power_w=250.0, repeats=2))
+    problem = make_problem(requests, n_buckets=10)
+    result = schedule_fairly(problem, time_limit_s=5.0, workers=1)
+    assert not check_schedule(problem, result.schedule)
+    shares = result.shares()
+    assert shares["C"]["unmet_requests"] == 0
+    assert shares["C"]["entitlement_percent"] == pytest.approx(20.0)  # the scenario's
+    assert shares["C"]["fair_share_percent"] == pytest.approx(5.0)  # capped at its demand
+    for partner in ("A", "B"):
+        row = shares[partner]
+        assert row["unmet_requests"] > 0
+        assert abs(row["delivered_percent"] - row["fair_share_percent"]) <= 2.0 + 1e-9
+        assert row["delivered_percent"] >= row["entitlement_percent"] - 2.0
+    # A and B share what C leaves as 5 : 3.
+    assert shares["A"]["fair_share_percent"] / shares["B"]["fair_share_percent"] == (
+        pytest.approx(5 / 3)
+    )

@@ -374,7 +374,8 @@ class CampaignWindow(_Model):
 
 
 class Experiment(_Model):
-    """A science request (minimal now; the science stage extends it)."""
+    """A science request: ``repeats`` runs of ``duration_h``, each at least ``repeat_gap_h`` after
+    the previous one ends."""
 
     id: Identifier
     partner: Identifier
@@ -388,6 +389,9 @@ class Experiment(_Model):
     requires: list[Identifier] = Field(default_factory=list)
     priority: Annotated[int, Field(ge=1, le=10)] = 5
     repeats: Annotated[int, Field(ge=1)] = 1
+    #: Hours from the end of one run to the earliest start of the next (a request rate: runs at
+    #: most every ``duration_h + repeat_gap_h``).
+    repeat_gap_h: NonNegativeFloat = 0.0
     provenance: Provenance = "notional"
     source: str = ""
 

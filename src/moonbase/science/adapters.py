@@ -30,6 +30,7 @@ from moonbase.site.predicates import is_sunlit, open_at
 from moonbase.windows import bucket_open
 
 __all__ = [
+    "off_station_experiments",
     "requests_from_scenario",
     "resample_resources",
     "resources_from_systems",
@@ -186,10 +187,28 @@ def requests_from_scenario(scenario) -> tuple[tuple[Partner, ...], tuple[Experim
             priority=science_priority(e.priority),
             depends_on=tuple(r for r in e.requires if r in experiment_ids),
             repeats=e.repeats,
+            repeat_gap_h=e.repeat_gap_h,
         )
         for e in scenario.experiments
     )
     return partners, requests
+
+
+def off_station_experiments(scenario) -> dict[str, str]:
+    """The scenario's experiments hosted away from the station, each with the reason.
+
+    An experiment whose ``requires`` names an element with a ``location`` other than ``"site"``
+    (a lander elsewhere on the Moon, an orbiter) runs on that element's power, data link and
+    time, not the station's: the station's programme leaves it out (the science stage says so in
+    :attr:`moonbase.science.stage.ScienceResult.off_station`).
+    """
+    where = {e.id: e.location for e in scenario.elements}
+    out = {}
+    for experiment in scenario.experiments:
+        away = [r for r in experiment.requires if r in where and where[r] != "site"]
+        if away:
+            out[experiment.id] = f"on {away[0]} at {where[away[0]]}, not at the station"
+    return out
 
 
 def with_element_windows(

@@ -15,6 +15,12 @@ scenario (:func:`entitlements_from_scenario`: contributed ``value_musd``, else l
 the partner's surface elements, i.e. step 1 at 1 M$/kg), and delivered and requested shares of
 utilisation (:func:`moonbase.science.solution.delivered_shares`, the science stage's table).
 
+A fairness target needs one more step, :func:`demand_capped_entitlements`: a partner that asks
+for less than its share of what the station delivers is entitled to what it asked for, no more,
+and what it leaves is shared by the others in proportion to their entitlements (water filling).
+The science stage's band (every partner within 2 points of that target) is held against it, so
+that a partner without enough demand no longer holds the others back.
+
 This is the barter logic of the ISS Memoranda of Understanding (utilisation rights in
 proportion to contributed hardware and operations, valued in a common unit), reduced to one
 formula. The ISS US-segment split is available as the ``"iss"`` preset.
@@ -35,6 +41,7 @@ __all__ = [
     "ISS_US_SEGMENT_SHARES",
     "PRESETS",
     "contribution_value_musd",
+    "demand_capped_entitlements",
     "entitlements_from_scenario",
     "preset_partners",
     "shares_from_contributions",
@@ -163,3 +170,48 @@ def preset_partners(name: str) -> tuple[Partner, ...]:
             hint=f"choose one of {sorted(PRESETS)}",
         )
     return tuple(Partner(id=pid, name=pid, entitlement=e) for pid, e in PRESETS[key].items())
+
+
+def demand_capped_entitlements(entitlement, demand, supply: float) -> np.ndarray:
+    """Entitlements capped at demand: the one fairness target of the science stage.
+
+    ``entitlement`` ``(P,)``: fractions by :func:`entitlements_from_scenario` (NaN: none, taken as
+    0); ``demand`` ``(P,)``: the utilisation each partner asks for; ``supply``: the utilisation the
+    station can deliver in all (an estimate: a schedule without fairness). A partner whose
+    entitled amount ``e_i * supply`` covers its demand is capped at ``demand_i / supply``; the
+    remainder is shared among the others in proportion to their entitlements, and this repeats
+    until no further partner is capped (water filling). Where the supply exceeds the total
+    demand, everyone is capped and the shares are the demand shares. Partners without demand get
+    0; with no entitlement at all the demand shares are returned. The result sums to one (NaN
+    everywhere where nobody asks for anything): it is a share by :func:`shares_of`.
+
+    >>> demand_capped_entitlements([0.8, 0.1, 0.1], [900.0, 10.0, 200.0], 500.0).round(3).tolist()
+    [0.871, 0.02, 0.109]
+    """
+    e = np.nan_to_num(np.asarray(entitlement, dtype=float), nan=0.0)
+    d = np.maximum(np.asarray(demand, dtype=float), 0.0)
+    if d.sum() <= 0:
+        return np.full(d.shape, np.nan)
+    supply = min(float(supply), float(d.sum()))
+    e = np.where(d > 0, e, 0.0)
+    if supply <= 0 or e.sum() <= 0:
+        return shares_of(d)
+    capped = np.zeros(d.shape, dtype=bool)
+    amount = np.zeros(d.shape)
+    while True:
+        left = supply - d[capped].sum()
+        free = ~capped & (e > 0)
+        if not free.any() or left <= 0:
+            break
+        amount[free] = left * e[free] / e[free].sum()
+        new = free & (amount >= d)
+        if not new.any():
+            break
+        capped |= new
+    amount[capped] = d[capped]
+    # Demand without an entitlement is served only from what the entitled leave.
+    spare = supply - amount.sum()
+    loose = (e <= 0) & (d > 0)
+    if spare > 0 and loose.any():
+        amount[loose] = np.minimum(d[loose], spare * d[loose] / d[loose].sum())
+    return shares_of(amount)

@@ -3,13 +3,32 @@
 :func:`schedule_programme` takes the scenario's requests and entitlements, the resources that the
 systems stage's station offers (spare power, downlink, its terminals' buffer, crew and robot time,
 the cell's sunlit and Earth-in-view windows) and the campaign stage's arrivals (each element's
-``element:`` window opens on the day it operates), and schedules them with CP-SAT, hinted by and
-never worse than the greedy baseline, which is reported beside it.
+``element:`` window opens on the day it operates), and schedules them, the greedy baseline
+reported beside the adopted schedule.
+
+Experiments hosted by an element that is not at the station (``requires`` names an element whose
+``location`` is not ``"site"``, such as Chang'e-8's payloads on the Leibnitz-Beta plateau) do not
+use the station's power, downlink or crew: they are left out of the station's programme and
+listed with the reason (:attr:`ScienceResult.off_station`,
+:func:`moonbase.science.adapters.off_station_experiments`).
+
+Fairness is on: one band over the whole span (the span is the one fairness period, as the
+summary's shares are), every partner within ``fairness_tolerance`` (2 points) of its
+entitlement capped at its demand (:func:`moonbase.science.shares.demand_capped_entitlements`:
+the demand is what the station could serve of the partner alone, :func:`servable_demand`; the
+supply is estimated by the better greedy schedule without fairness). A partner that asks for
+less than its share of what the station delivers is thereby entitled to all it asked for.
+
+The solver is chosen by size: CP-SAT on the whole model for at most :data:`CPSAT_MAX_RUNS` runs,
+else the window-by-window CP-SAT search (:func:`moonbase.science.rolling.schedule_rolling`),
+both within ``time_limit_s``. Of that schedule, the fair greedy's and the greedy's, the plan
+adopts one that passes :func:`moonbase.science.checker.check_schedule`, then the one least
+outside the band (:func:`moonbase.science.solution.band_excess`), then the most valuable.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +43,16 @@ if TYPE_CHECKING:
     from moonbase.scenario.models import Scenario
     from moonbase.systems.stage import StationRun
 
-__all__ = ["ScienceResult", "schedule_programme"]
+__all__ = [
+    "CPSAT_MAX_RUNS",
+    "ScienceResult",
+    "schedule_fairly",
+    "schedule_programme",
+    "servable_demand",
+]
+
+#: Above this many runs the science stage searches window by window instead of one CP-SAT model.
+CPSAT_MAX_RUNS = 300
 
 
 @dataclass(frozen=True)
@@ -34,10 +62,16 @@ class ScienceResult:
     instance: Instance
     schedules: dict[str, Schedule]
     chosen: str = "cpsat"
+    #: ``(experiment id, reason)`` of the scenario's experiments left out of the station's
+    #: programme: hosted on an element away from the station.
+    off_station: tuple[tuple[str, str], ...] = ()
+    #: The scenario's entitlements ``(P,)`` before the fairness rule capped them at demand
+    #: (None: the instance's entitlements are the scenario's).
+    scenario_entitlement: np.ndarray | None = None
 
     @property
     def schedule(self) -> Schedule:
-        """The schedule the plan adopts (CP-SAT's)."""
+        """The schedule the plan adopts (``chosen``)."""
         return self.schedules[self.chosen]
 
     def shares(self) -> dict[str, dict[str, float]]:
@@ -72,10 +106,14 @@ class ScienceResult:
             if request is not None and request.partner in index:
                 unmet_runs[index[request.partner]] += request.repeats
         total = asked.sum()
+        contract = (
+            instance.entitlement if self.scenario_entitlement is None else self.scenario_entitlement
+        )
         out = {}
         for i, partner in enumerate(instance.partner_ids):
             out[partner] = {
-                "entitlement_percent": 100.0 * float(instance.entitlement[i]),
+                "entitlement_percent": 100.0 * float(contract[i]),
+                "fair_share_percent": 100.0 * float(instance.entitlement[i]),
                 "delivered_percent": 100.0 * float(delivered[partner][0]),
                 "requested_percent": 100.0 * float(requested[i]),
                 "unmet_requests": int(unmet_runs[i]),
@@ -162,7 +200,16 @@ class ScienceResult:
         """The report's science section."""
         from moonbase.science.report import science_section
 
-        section = science_section(self.instance, self.schedules)
+        adopted_first = {self.chosen: self.schedule} | {
+            k: v for k, v in self.schedules.items() if k != self.chosen
+        }
+        section = science_section(self.instance, adopted_first)
+        if self.off_station:
+            section.paragraphs[0] += (
+                " Left out of the station's programme, hosted away from the station: "
+                + "; ".join(f"{eid} ({why})" for eid, why in self.off_station)
+                + "."
+            )
         line = (
             f" The adopted schedule's runs make {self.data_made_gbit():,.1f} Gbit of data and, "
             f"by the scheduler's daily buckets, send {self.data_sent_gbit():,.1f} Gbit down "
@@ -179,30 +226,108 @@ def schedule_programme(
     *,
     time_limit_s: float = 30.0,
     workers: int | None = None,
+    fairness_tolerance: float = 0.02,
 ) -> ScienceResult:
     """Schedule the scenario's experiments on ``systems``' station as ``campaign`` builds it.
 
     ``systems`` is a :class:`~moonbase.systems.stage.StationRun`, ``campaign`` a
-    :class:`~moonbase.campaign.stage.CampaignOutcome`.
+    :class:`~moonbase.campaign.stage.CampaignOutcome`. Experiments hosted away from the station
+    are left out; the rest are scheduled by :func:`schedule_fairly`.
     """
     from moonbase.science.adapters import (
+        off_station_experiments,
         requests_from_scenario,
         resources_from_systems,
         with_element_windows,
     )
-    from moonbase.science.cpsat import schedule_cpsat
-    from moonbase.science.greedy import schedule_greedy
 
+    off = off_station_experiments(scenario)
     partners, requests = requests_from_scenario(scenario)
+    requests = tuple(r for r in requests if r.id not in off)
     resources = resources_from_systems(systems.simulation)
     resources = with_element_windows(resources, scenario, campaign.arrivals())
     problem = SchedulingProblem(partners=partners, requests=requests, resources=resources)
+    result = schedule_fairly(
+        problem, time_limit_s=time_limit_s, workers=workers, fairness_tolerance=fairness_tolerance
+    )
+    return replace(result, off_station=tuple(sorted(off.items())))
+
+
+def schedule_fairly(
+    problem: SchedulingProblem,
+    *,
+    time_limit_s: float = 30.0,
+    workers: int | None = None,
+    fairness_tolerance: float = 0.02,
+) -> ScienceResult:
+    """Schedule ``problem`` with the stage's fairness rule and choice of solver (module docstring).
+
+    The instance's entitlements are the partners' entitlements capped at their demand
+    (:func:`moonbase.science.shares.demand_capped_entitlements`): a partner's demand is what the
+    station could serve of it alone (:func:`servable_demand`), the supply what the better greedy
+    schedule without fairness serves of everyone's; the band holds over the whole span.
+    """
+    from moonbase.science.checker import check_schedule
+    from moonbase.science.cpsat import schedule_cpsat
+    from moonbase.science.greedy import schedule_greedy
+    from moonbase.science.priced import better_greedy_starts
+    from moonbase.science.rolling import schedule_rolling
+    from moonbase.science.shares import demand_capped_entitlements
+    from moonbase.science.solution import band_excess, job_starts
+
     instance = build_instance(problem)
-    config = SchedulerConfig(time_limit_s=time_limit_s)
+    scenario_entitlement = instance.entitlement.copy()
+    supply = float(instance.utilisation[better_greedy_starts(instance) >= 0].sum())
+    servable = servable_demand(instance)
+    instance = replace(
+        instance, entitlement=demand_capped_entitlements(instance.entitlement, servable, supply)
+    )
+    span_days = instance.n_buckets * instance.bucket_hours / 24.0
+    config = SchedulerConfig(
+        time_limit_s=time_limit_s,
+        fairness="band",
+        fairness_tolerance=fairness_tolerance,
+        fairness_period_days=span_days + 1.0,
+    )
     if workers is not None:
         config = config.model_copy(update={"workers": workers})
-    schedules = {
-        "cpsat": schedule_cpsat(instance, config),
-        "greedy": schedule_greedy(instance),
-    }
-    return ScienceResult(instance, schedules)
+    if instance.n_jobs <= CPSAT_MAX_RUNS:
+        schedules = {"cpsat": schedule_cpsat(instance, config)}
+    else:
+        schedules = {"cpsat-rolling": schedule_rolling(instance, config)}
+    schedules["greedy-fair"] = schedule_greedy(instance, fair=True)
+    schedules["greedy"] = schedule_greedy(instance)
+
+    def rank(name: str):
+        schedule = schedules[name]
+        fits = not check_schedule(problem, schedule)
+        excess = band_excess(instance, job_starts(instance, schedule), config)
+        return (fits, -excess, schedule.value)
+
+    return ScienceResult(
+        instance,
+        schedules,
+        chosen=max(schedules, key=rank),
+        scenario_entitlement=scenario_entitlement,
+    )
+
+
+def servable_demand(instance: Instance) -> np.ndarray:
+    """Per partner, the utilisation the greedy rule places of its runs on the station alone.
+
+    What a partner asks for may be more than the station could ever give it, even with nobody
+    else on board (its runs chain one after another, its windows are short): this is the demand
+    that the fairness rule caps an entitlement at.
+    """
+    from moonbase.science.greedy import _order, _place
+
+    preds = instance.predecessors()
+    order = _order(instance)
+    out = np.zeros(len(instance.partner_ids))
+    for i in np.unique(instance.job_partner):
+        residual = instance.capacity.copy()
+        starts = np.full(instance.n_jobs, -1, dtype=np.int64)
+        for j in order[instance.job_partner[order] == i]:
+            _place(instance, residual, starts, int(j), preds)
+        out[i] = float(instance.utilisation[starts >= 0].sum())
+    return out
