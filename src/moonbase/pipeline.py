@@ -75,7 +75,7 @@ def run_scenario(
         risk_runs=risk_runs,
         risk_workers=risk_workers,
         campaign_time_limit_s=time_limit_s,
-        science_time_limit_s=min(time_limit_s, 30.0),
+        science_time_limit_s=min(time_limit_s, 15.0),
         progress=progress,
     )
     return write_plan(made, out)
