@@ -502,14 +502,7 @@ def _storage_on_element(
             + (f" ({biggest.id}, {biggest.capacity_tli_kg:,.0f} kg)" if biggest else ""),
         )
     try:
-        new_campaign = plan_campaign(
-            changed,
-            site,
-            as_of=campaign.as_of,
-            time_limit_s=replan_time_limit_s,
-            risk=False,
-            seed=seed,
-        )
+        new_campaign = _replan(changed, site, campaign, replan_time_limit_s, seed)
     except InputError as error:
         names = ", ".join(lch.id for lch in carriers)
         return _Refusal(
@@ -661,14 +654,7 @@ def _storage_elements(
                 specific_energy_wh_per_kg=specific_energy_wh_per_kg,
                 land_first=land_first,
             )
-            new_campaign = plan_campaign(
-                changed,
-                site,
-                as_of=campaign.as_of,
-                time_limit_s=replan_time_limit_s,
-                risk=False,
-                seed=seed,
-            )
+            new_campaign = _replan(changed, site, campaign, replan_time_limit_s, seed)
         except InputError as error:
             when = "landing before it" if land_first else "flying independently"
             reasons.append(f"{when}: {error}")
@@ -863,4 +849,11 @@ def close_station(
         tuple(unmet),
         max_iterations,
         specific_energy_wh_per_kg,
+    )
+
+
+def _replan(scenario, site, campaign, time_limit_s: float, seed: int):
+    """The campaign of a changed design, as of the same date, without its Monte Carlo."""
+    return plan_campaign(
+        scenario, site, as_of=campaign.as_of, time_limit_s=time_limit_s, risk=False, seed=seed
     )
