@@ -117,27 +117,20 @@ def _drivers(
             field="--horizon-deg",
             hint="add --flat-horizon, or drop --horizon-deg for the terrain horizon",
         )
-    from moonbase.cli.site import _check_height, _far_field, _load, check_inside, terrain_label
-    from moonbase.ephemeris import check_site
-    from moonbase.site.series import site_summary
+    from moonbase.cli.site import point_summary
     from moonbase.systems import drivers_from_site_series
 
-    check_site(lat, lon, height_m, fields=("--lat", "--lon", "--height-m"))
-    _check_height(height_m)
-    terrain, source = _load(dem, dem_corner, dem_pixel_m)
-    console.print(f"[bold]terrain:[/bold] {source}")
-    check_inside(terrain, lat, lon, what=terrain_label(dem, False))
-    outer = _far_field(terrain, far_field)
-    summary = site_summary(
+    summary = point_summary(
         lat,
         lon,
         start,
         stop,
         step,
-        terrain=terrain,
-        height_above_ground_m=height_m,
-        n_azimuths=360,
-        outer=outer,
+        height_m=height_m,
+        dem=dem,
+        dem_corner=dem_corner,
+        dem_pixel_m=dem_pixel_m,
+        far_field=far_field,
     )
     console.print(
         f"site horizon at {height_m:g} m: lit {summary.lit_percent:.2f} %, longest darkness "

@@ -565,6 +565,50 @@ def rank_command(
     console.print(f"wrote {len(written)} files to {out}")
 
 
+def point_summary(
+    lat: float,
+    lon: float,
+    start: str,
+    stop: str,
+    step: str,
+    *,
+    height_m: float,
+    dem=None,
+    dem_corner=None,
+    dem_pixel_m=None,
+    far_field: bool | None = None,
+    synthetic: bool = False,
+    allow_artefacts: bool = False,
+    n_azimuths: int = 360,
+):
+    """One point's :class:`~moonbase.site.SiteSummary` on the site commands' terrain.
+
+    The DEM given (else the packaged one, or the synthetic terrain), refusing a point off it, with
+    the far field around it; used by ``site point`` and ``simulate run | size``.
+    """
+    from moonbase.ephemeris import check_site
+    from moonbase.site.series import site_summary
+
+    check_site(lat, lon, height_m, fields=("--lat", "--lon", "--height-m"))
+    _check_height(height_m)
+    terrain, source = _load(dem, dem_corner, dem_pixel_m, synthetic, allow_artefacts)
+    console.print(f"[bold]terrain:[/bold] {source}")
+    check_inside(terrain, lat, lon, what=terrain_label(dem, synthetic))
+    outer = _far_field(terrain, far_field, synthetic)
+    with console.status("computing horizon and visibility ..."):
+        return site_summary(
+            lat,
+            lon,
+            start,
+            stop,
+            step,
+            terrain=terrain,
+            height_above_ground_m=height_m,
+            n_azimuths=n_azimuths,
+            outer=outer,
+        )
+
+
 @app.command("point")
 def point_command(
     lat: float = typer.Option(..., "--lat", help="Planetocentric latitude, degrees."),
@@ -585,28 +629,23 @@ def point_command(
     """Visibility statistics and time series of one site (terrain horizon from the DEM)."""
     import pandas as pd
 
-    from moonbase.ephemeris import check_site
     from moonbase.site.outputs import write_csv
-    from moonbase.site.series import site_summary
 
-    check_site(lat, lon, height_m, fields=("--lat", "--lon", "--height-m"))
-    _check_height(height_m)
-    terrain, source = _load(dem, dem_corner, dem_pixel_m, synthetic_terrain, allow_dem_artefacts)
-    console.print(f"[bold]terrain:[/bold] {source}")
-    check_inside(terrain, lat, lon, what=terrain_label(dem, synthetic_terrain))
-    outer = _far_field(terrain, far_field, synthetic_terrain)
-    with console.status("computing horizon and visibility ..."):
-        summary = site_summary(
-            lat,
-            lon,
-            start,
-            stop,
-            step,
-            terrain=terrain,
-            height_above_ground_m=height_m,
-            n_azimuths=azimuths,
-            outer=outer,
-        )
+    summary = point_summary(
+        lat,
+        lon,
+        start,
+        stop,
+        step,
+        height_m=height_m,
+        dem=dem,
+        dem_corner=dem_corner,
+        dem_pixel_m=dem_pixel_m,
+        far_field=far_field,
+        synthetic=synthetic_terrain,
+        allow_artefacts=allow_dem_artefacts,
+        n_azimuths=azimuths,
+    )
     table = Table(
         title=f"site {summary.latitude_deg:.4f} deg, {summary.longitude_deg:.3f} deg E, "
         f"{height_m:g} m above ground: {summary.start_utc[:16]} .. {summary.stop_utc[:16]}, "

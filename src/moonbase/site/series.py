@@ -156,6 +156,8 @@ def site_summary(
     n_azimuths: int = 360,
     horizon_deg=None,
     outer=None,
+    ground_m: float = 0.0,
+    source: str | None = None,
 ) -> SiteSummary:
     """Percent lit, longest darkness, Earth visibility and the time series of one site.
 
@@ -163,6 +165,8 @@ def site_summary(
     :class:`moonbase.terrain.Terrain`, through ``horizon_at_points``), else from a bare
     1737.4 km sphere (no terrain at all: an upper bound on sunlight at a pole). ``outer``: a
     coarser DEM around ``terrain`` for the far field (e.g. ``moonbase.terrain.outer_from_global``).
+    With ``horizon_deg``, ``ground_m`` is the ground's height above the sphere (the eye stands at
+    ``ground_m + height_above_ground_m``) and ``source`` says where the horizon came from.
 
     >>> s = site_summary(-89.45, 222.69, "2030-01-01", "2030-01-03", "6h")
     >>> s.terrain, s.n_epochs
@@ -172,10 +176,10 @@ def site_summary(
     step_s = epoch_step_s(times)
     lat, lon, _ = check_site(latitude_deg, longitude_deg, height_above_ground_m)
     lat, lon = float(lat), float(lon)
-    ground_m = 0.0
     if horizon_deg is not None:
         horizon = check_horizon(horizon_deg)
-        source = "horizon given by the caller"
+        ground_m = float(ground_m)
+        source = source or "horizon given by the caller"
     elif terrain is not None:
         from moonbase.site.terrain_link import point_horizon_and_ground
 
@@ -184,7 +188,7 @@ def site_summary(
         )
     else:
         horizon = np.full(n_azimuths, float(bare_sphere_horizon_deg(height_above_ground_m)))
-        source = "bare sphere (no terrain)"
+        ground_m, source = 0.0, "bare sphere (no terrain)"
     series = site_time_series(horizon, lat, lon, ground_m + height_above_ground_m, times)
     return SiteSummary(
         latitude_deg=lat,

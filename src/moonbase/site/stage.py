@@ -25,14 +25,14 @@ import pandas as pd
 from moonbase.errors import InputError
 from moonbase.scenario.models import Site
 from moonbase.site.rank import rank_sites
-from moonbase.site.series import SiteSummary, site_time_series, summarise_series
+from moonbase.site.series import SiteSummary, site_summary
 from moonbase.site.terrain_link import (
     covering_terrain_hint,
     load_terrain,
     map_inputs,
     terrain_grids,
 )
-from moonbase.site.visibility import VisibilityStats, epoch_step_s, visibility_statistics
+from moonbase.site.visibility import VisibilityStats, visibility_statistics
 from moonbase.terrain import Terrain, horizon_at_points
 from moonbase.terrain.projection import xy_of_latlon
 from moonbase.time import time_range
@@ -273,14 +273,16 @@ def choose_site(
     candidate_index = np.cumsum(near.ravel()).reshape(near.shape) - 1
     horizon = horizons[candidate_index[r, c]]
     ground_m = float(ground[r, c])
-    summary = _cell_summary(
+    summary = site_summary(
         float(lat[r, c]),
         float(lon[r, c]),
-        ground_m,
-        mast_height_m,
-        horizon,
-        time_range(str(start), str(stop), "1h"),
-        f"{terrain.describe()} (cell horizon; ground {ground_m:.0f} m)",
+        str(start),
+        str(stop),
+        "1h",
+        height_above_ground_m=mast_height_m,
+        horizon_deg=horizon,
+        ground_m=ground_m,
+        source=f"{terrain.describe()} (cell horizon; ground {ground_m:.0f} m)",
     )
     site_map = SiteMap(
         lit_percent=at_ground.lit_percent,
@@ -327,20 +329,3 @@ def _with_candidates(at_ground: VisibilityStats, near: np.ndarray, at_mast: Visi
         values[near] = getattr(at_mast, name)
         fields[name] = values
     return replace(at_ground, **fields)
-
-
-def _cell_summary(latitude_deg, longitude_deg, ground_m, mast_m, horizon_deg, times, source):
-    """The chosen cell's :class:`SiteSummary` with the eye at ground + mast height."""
-    step_s = epoch_step_s(times)
-    series = site_time_series(horizon_deg, latitude_deg, longitude_deg, ground_m + mast_m, times)
-    return SiteSummary(
-        latitude_deg=float(latitude_deg),
-        longitude_deg=float(longitude_deg),
-        height_above_ground_m=float(mast_m),
-        start_utc=times[0].utc_iso(),
-        stop_utc=times[-1].utc_iso(),
-        step_s=step_s,
-        terrain=source,
-        series=series,
-        **summarise_series(series, step_s),
-    )
