@@ -34,10 +34,20 @@ def test_station_from_scenario_with_dates():
     assert names["ILRS-1:pv"].mount == "vertical_tracking"
     assert names["ILRS-1:operations"].power_w == 6_000.0
     assert str(names["NPU:reactor"].arrival_utc) == "2034-01-01 00:00:00"
-    # the crewed lander has no power figures but lands its crew's consumables: an open-loop ECLSS
+    # the crewed lander has no power figures: an open-loop ECLSS leaking its cabin's air; the
+    # consumables it lands with are a cargo delivered to the stores on its arrival
     eclss = names["LANYUE-2:eclss"]
-    assert (eclss.type, eclss.initial_water_kg, eclss.power_w_per_crew) == ("eclss", 892.745, 0.0)
+    assert (eclss.type, eclss.initial_water_kg, eclss.power_w_per_crew) == ("eclss", 0.0, 0.0)
+    assert eclss.cabin_leak_kg_per_day == 0.227
     assert str(eclss.arrival_utc) == "2036-03-01 00:00:00"
+    cargo = names["LANYUE-2:landed"]
+    assert cargo.contents_kg == {"o2": 31.325, "water": 892.745, "food": 64.19}
+    assert str(cargo.arrival_utc) == "2036-03-01 00:00:00"
+    # the research modules' equipment fails (MTBF) and is repaired from the spares stock
+    assert (names["ILRS-1:operations"].mtbf_h, names["ILRS-1:operations"].spare_mass_kg) == (
+        20_000.0,
+        195.0,
+    )
     assert not any(n.startswith("LANYUE-2") for n in notes)
     # CE-7 lands at its own target (location CE7-TARGET), not at the station's site
     assert not any(n.startswith("CE-7") for n in notes)
@@ -69,6 +79,7 @@ def test_scenario_comms_figures_make_a_terminal_that_carries_data():
             "power_consumed_survival_w": None,
             "downlink_rate_mbps": 1.0,
             "data_buffer_gbit": 5.0,
+            "mtbf_h": None,
         }
     )
     station, notes = station_from_scenario(scenario.model_copy(update={"elements": [element]}))

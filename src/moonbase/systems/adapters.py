@@ -8,12 +8,15 @@
   array; ``energy_storage_wh`` a battery; ``power_consumed_survival_w`` a priority-1 load and the
   rest of ``power_consumed_operating_w`` a priority-2 load; ``downlink_rate_mbps``,
   ``relay_rate_mbps`` and ``data_buffer_gbit`` a comms terminal (a figure not given is 0; it
-  draws no power of its own, since the element's operating power covers it). Crewed elements
-  (``crew > 0``) add one life-support component between them (:func:`crew_eclss`): its stocks
-  are the elements' landed consumables (``landed_o2_kg``, ``landed_water_kg``,
-  ``landed_food_kg``), open loop, drawing no power of its own (a lander's cabin is in its
-  operating power). Elements that add nothing are
-  listed in the returned notes; elements not flown by the plan are left out.
+  draws no power of its own, since the element's operating power covers it). An element's
+  ``mtbf_h`` and ``spare_mass_kg`` are its operations load's (its working equipment fails and
+  is repaired from the station's spares stock). Consumables an element lands with
+  (``landed_o2_kg``, ``landed_water_kg``, ``landed_food_kg``, ``landed_n2_kg``) become a
+  cargo delivered to the station's stores on its arrival (:func:`landed_cargo`). Crewed
+  elements (``crew > 0``) add one life-support component between them (:func:`crew_eclss`),
+  open loop, drawing no power of its own (a lander's cabin is in its operating power), leaking
+  the cabins' ``cabin_leak_kg_per_day``. Elements that add nothing are listed in the returned
+  notes; elements not flown by the plan are left out.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ from datetime import date, datetime
 
 from moonbase.systems.components import Station, parse_station
 
-__all__ = ["campaign_operating_dates", "crew_eclss", "station_from_scenario"]
+__all__ = ["campaign_operating_dates", "crew_eclss", "landed_cargo", "station_from_scenario"]
+
+#: Element fields of consumables landed with it, by cargo commodity.
+LANDED_FIELDS = {
+    "o2": "landed_o2_kg",
+    "water": "landed_water_kg",
+    "food": "landed_food_kg",
+    "n2": "landed_n2_kg",
+}
 
 _NUCLEAR_WORDS = ("nuclear", "fission", "reactor")
 
@@ -105,15 +116,21 @@ def station_from_scenario(
                 }
             )
         if operating > survival:
+            upkeep = {}
+            if e.mtbf_h is not None:
+                upkeep = {"mtbf_h": e.mtbf_h, "spare_mass_kg": e.spare_mass_kg or 0.0}
             components.append(
                 {
                     "type": "load",
                     "name": f"{e.id}:operations",
                     "power_w": operating - survival,
                     "priority": 2,
+                    **upkeep,
                     **common,
                 }
             )
+        elif e.mtbf_h is not None:
+            notes.append(f"{e.id}: mtbf_h given but no operations load to fail, not used")
         link_figures = (e.downlink_rate_mbps, e.data_buffer_gbit, e.relay_rate_mbps)
         if any(figure is not None for figure in link_figures):
             components.append(
@@ -127,6 +144,9 @@ def station_from_scenario(
                     **common,
                 }
             )
+        cargo = landed_cargo(e, arrival)
+        if cargo is not None:
+            components.append(cargo)
         if e.crew > 0:
             crewed.append((e, arrival))
         elif len(components) == before:
@@ -139,11 +159,30 @@ def station_from_scenario(
     return station, notes
 
 
+def landed_cargo(element, arrival: str | None) -> dict | None:
+    """The consumables ``element`` lands with, as a cargo arriving with it (None: none)."""
+    contents = {
+        key: getattr(element, field)
+        for key, field in LANDED_FIELDS.items()
+        if getattr(element, field)
+    }
+    if not contents:
+        return None
+    return {
+        "type": "cargo",
+        "name": f"{element.id}:landed",
+        "contents_kg": contents,
+        "source": f"landed with {element.id}",
+        "arrival_utc": arrival,
+    }
+
+
 def crew_eclss(crewed) -> dict:
     """One open-loop ``eclss`` component for crewed elements, given as ``(element, arrival)``.
 
-    Its stocks are the sum of the elements' landed consumables (a figure not given is 0); it is
-    present from the earliest arrival (None: from the start).
+    Its stocks start empty (what the elements land with arrives as cargo, :func:`landed_cargo`);
+    it leaks the sum of their ``cabin_leak_kg_per_day`` while crew are on board and is present
+    from the earliest arrival (None: from the start).
     """
     arrivals = [arrival for _, arrival in crewed]
     return {
@@ -152,8 +191,6 @@ def crew_eclss(crewed) -> dict:
         "power_w_per_crew": 0.0,  # in the crewed element's own operating power
         "o2_closure": 0.0,
         "water_recovery": 0.0,
-        "initial_o2_kg": sum(e.landed_o2_kg or 0.0 for e, _ in crewed),
-        "initial_water_kg": sum(e.landed_water_kg or 0.0 for e, _ in crewed),
-        "initial_food_kg": sum(e.landed_food_kg or 0.0 for e, _ in crewed),
+        "cabin_leak_kg_per_day": sum(e.cabin_leak_kg_per_day or 0.0 for e, _ in crewed),
         "arrival_utc": None if None in arrivals else min(arrivals),
     }

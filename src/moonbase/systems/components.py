@@ -2,8 +2,10 @@
 
 A :class:`Station` is a list of components, each with a ``type`` (the discriminator), a unique
 ``name``, an optional ``arrival_utc`` (absent: on the surface from the first step) and optional
-``retire_utc``, and reliability figures (``mtbf_h``, ``mttr_h``, ``spares``). Every load has a
-``priority``: 1 is survival (never shed while energy lasts), larger numbers are shed first.
+``retire_utc``, and reliability figures (``mtbf_h``, ``mttr_h``, ``spares``, ``spare_mass_kg``).
+Every load has a ``priority``: 1 is survival (never shed while energy lasts), larger numbers are
+shed first. A :class:`Cargo` is goods delivered to the station's stores on its ``arrival_utc``
+(the logistics commodities of :mod:`moonbase.logistics.commodities`).
 
 :func:`parse_station` turns a dict (from TOML/JSON) into a :class:`Station` and reports any
 mistake as :class:`moonbase.errors.InputError` naming the field, e.g.
@@ -24,8 +26,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from moonbase.errors import InputError
 
 __all__ = [
+    "CARGO_COMMODITIES",
     "COMPONENT_TYPES",
     "Battery",
+    "Cargo",
     "CommsTerminal",
     "Eclss",
     "FissionReactor",
@@ -52,6 +56,12 @@ class _Component(BaseModel):
     mtbf_h: float | None = Field(None, gt=0, description="mean time between failures")
     mttr_h: float = Field(72.0, ge=0, description="mean time to repair (with a spare)")
     spares: int = Field(0, ge=0, description="spares on hand; without one a failure is final")
+    spare_mass_kg: float = Field(
+        0.0,
+        ge=0,
+        description="mass of the parts one repair uses, drawn from the station's spares stock "
+        "once the component's own spares are used (0: it draws none)",
+    )
 
 
 class SolarArray(_Component):
@@ -122,7 +132,8 @@ class Load(_Component):
 
 class LoadRun(BaseModel):
     """One run of a :class:`ScheduledLoad`: ``power_w`` for ``duration_h`` from ``start_utc``,
-    making ``data_volume_gbit`` evenly over those hours."""
+    making ``data_volume_gbit`` evenly over those hours and drawing ``consumables_kg`` from the
+    station's ``science`` stock as it starts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -130,6 +141,7 @@ class LoadRun(BaseModel):
     duration_h: float = Field(gt=0)
     power_w: float = Field(0.0, ge=0)
     data_volume_gbit: float = Field(0.0, ge=0)
+    consumables_kg: float = Field(0.0, ge=0)
     label: str = ""
 
 
@@ -168,7 +180,12 @@ class Habitat(_Component):
 
 
 class Eclss(_Component):
-    """Life support: BVAD per-crew demands, loop closures, consumable stocks, power per crew."""
+    """Life support: BVAD per-crew demands, loop closures, consumable stocks, power per crew.
+
+    ``cabin_leak_kg_per_day`` of cabin air is lost while crew are on board (the cabin is
+    pressurised then); its oxygen (``cabin_o2_mass_fraction``) is made up from the O2 stock and
+    the rest from the make-up gas (``n2``) stock.
+    """
 
     type: Literal["eclss"] = "eclss"
     power_w_per_crew: float = Field(500.0, ge=0)
@@ -178,6 +195,10 @@ class Eclss(_Component):
     initial_o2_kg: float = Field(0.0, ge=0)
     initial_water_kg: float = Field(0.0, ge=0)
     initial_food_kg: float = Field(0.0, ge=0)
+    initial_n2_kg: float = Field(0.0, ge=0)
+    cabin_leak_kg_per_day: float = Field(0.0, ge=0)
+    #: Sea-level air: O2 is 20.95 % by volume, 23.1 % by mass (the rest N2 and Ar).
+    cabin_o2_mass_fraction: float = Field(0.231, ge=0, le=1)
 
 
 class IsruPlant(_Component):
@@ -201,6 +222,36 @@ class CommsTerminal(_Component):
     buffer_gbit: float = Field(1000.0, ge=0)
 
 
+#: What a :class:`Cargo` may hold (kg each): the logistics commodities.
+CARGO_COMMODITIES = ("o2", "water", "food", "n2", "spares", "science")
+
+
+class Cargo(_Component):
+    """Goods delivered to the station's stores on ``arrival_utc`` (absent: there from the start).
+
+    ``contents_kg`` maps a commodity of :data:`CARGO_COMMODITIES` to its mass: ``o2``,
+    ``water``, ``food`` (as shipped) and ``n2`` (make-up gas) join the life-support stocks,
+    ``spares`` the spares stock that repairs draw on, ``science`` the science consumables that
+    scheduled runs draw on. ``source`` says where it comes from (a flight's manifest, an
+    element's own landed consumables).
+    """
+
+    type: Literal["cargo"] = "cargo"
+    contents_kg: dict[str, float] = Field(default_factory=dict)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _known_commodities(self):
+        for key, value in self.contents_kg.items():
+            if key not in CARGO_COMMODITIES:
+                raise ValueError(
+                    f"unknown commodity {key!r} in contents_kg; use {', '.join(CARGO_COMMODITIES)}"
+                )
+            if not value >= 0.0 or value == float("inf"):
+                raise ValueError(f"contents_kg[{key!r}] must be a finite mass >= 0, got {value}")
+        return self
+
+
 Component = Annotated[
     SolarArray
     | FissionReactor
@@ -211,7 +262,8 @@ Component = Annotated[
     | Eclss
     | IsruPlant
     | CommsTerminal
-    | ScheduledLoad,
+    | ScheduledLoad
+    | Cargo,
     Field(discriminator="type"),
 ]
 
@@ -227,6 +279,7 @@ COMPONENT_TYPES = (
     "isru_plant",
     "comms_terminal",
     "scheduled_load",
+    "cargo",
 )
 
 
@@ -243,6 +296,7 @@ _CLASSES = {
         IsruPlant,
         CommsTerminal,
         ScheduledLoad,
+        Cargo,
     )
 }
 

@@ -20,7 +20,7 @@ from moonbase.errors import InputError
 from moonbase.site.predicates import is_sunlit
 from moonbase.systems._sums import compensated_sum
 from moonbase.systems.comms import buffer_flow
-from moonbase.systems.components import Station, parse_station
+from moonbase.systems.components import CARGO_COMMODITIES, Station, parse_station
 from moonbase.systems.drivers import Drivers
 from moonbase.systems.eclss import (
     CO2_MOLAR_MASS_G,
@@ -30,12 +30,18 @@ from moonbase.systems.eclss import (
     resolve_crew_rates,
     stock,
 )
-from moonbase.systems.failures import availability
+from moonbase.systems.failures import _own_spares, draw_up_times, repairs_from_stock
 from moonbase.systems.power import dispatch, pv_incidence_factor, resolve_pv_model
 from moonbase.systems.thermal import resolve_thermal_model
 from moonbase.windows import Windows
 
-__all__ = ["ConservationWarning", "SimulationResult", "simulate_station"]
+__all__ = [
+    "ConservationWarning",
+    "SimulationResult",
+    "presence",
+    "run_consumables",
+    "simulate_station",
+]
 
 #: Relative residual above which a run warns that a balance does not close.
 BALANCE_TOLERANCE = 1e-9
@@ -90,7 +96,8 @@ def _utc_naive(value) -> pd.Timestamp:
     return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
-def _presence(component, times: pd.DatetimeIndex) -> np.ndarray:
+def presence(component, times: pd.DatetimeIndex) -> np.ndarray:
+    """Is ``component`` on the surface at each of ``times`` (naive UTC): arrived, not retired."""
     present = np.ones(len(times), dtype=bool)
     if component.arrival_utc is not None:
         present &= times >= _utc_naive(component.arrival_utc)
@@ -122,6 +129,36 @@ def _run_profile(component, times: pd.DatetimeIndex, step_h: float):
         power_w[first:last] += run.power_w * covered_h / step_h
         data_gbit[first:last] += run.data_volume_gbit * covered_h / run.duration_h
     return power_w, data_gbit
+
+
+def _deliveries(station: Station, present: dict, n: int) -> dict[str, np.ndarray]:
+    """Mass delivered to the stores per step and commodity: each cargo on its first step."""
+    out = {key: np.zeros(n) for key in CARGO_COMMODITIES}
+    for c in station.of_type("cargo"):
+        mask = present[c.name]
+        if not mask.any():
+            continue
+        step = int(np.argmax(mask))
+        for key, kg in c.contents_kg.items():
+            out[key][step] += kg
+    return out
+
+
+def run_consumables(component, times: pd.DatetimeIndex, step_h: float) -> np.ndarray:
+    """Science consumables (kg) a scheduled load's runs draw, each on the step it starts.
+
+    ``times`` is the naive-UTC step grid; runs starting outside it draw nothing.
+    """
+    out = np.zeros(len(times))
+    origin = times[0]
+    for run in component.runs:
+        if run.consumables_kg <= 0:
+            continue
+        a = (_utc_naive(run.start_utc) - origin) / pd.Timedelta(hours=1)
+        step = int(np.floor(a / step_h))
+        if 0 <= step < len(times):
+            out[step] += run.consumables_kg
+    return out
 
 
 def _fsum(values) -> float:
@@ -190,12 +227,38 @@ def simulate_station(
     rng = np.random.default_rng(seed) if failures else None
 
     present, working, n_failures, n_final = {}, {}, 0, 0
+    draws = {}
     for c in station.components:
-        present[c.name] = _presence(c, times)
+        present[c.name] = presence(c, times)
         start = int(np.argmax(present[c.name])) if present[c.name].any() else n
-        ok, k, final = availability(
-            n, dt_h, mtbf_h=c.mtbf_h, mttr_h=c.mttr_h, spares=c.spares, start_index=start, rng=rng
-        )
+        up_h = draw_up_times(n, dt_h, mtbf_h=c.mtbf_h, start_index=start, rng=rng)
+        draws[c.name] = (up_h, start)
+        if c.spare_mass_kg > 0:
+            continue  # repaired from the station's spares stock, below
+        ok, k, final = _own_spares(n, dt_h, up_h, c.mttr_h, c.spares, start)
+        working[c.name] = ok
+        n_failures += k
+        n_final += int(final)
+    delivered = _deliveries(station, present, n)
+    stocked = [c for c in station.components if c.spare_mass_kg > 0]
+    repairs = repairs_from_stock(
+        n,
+        dt_h,
+        [
+            {
+                "up_h": draws[c.name][0],
+                "start_index": draws[c.name][1],
+                "mttr_h": c.mttr_h,
+                "spares": c.spares,
+                "spare_mass_kg": c.spare_mass_kg,
+            }
+            for c in stocked
+        ],
+        delivered["spares"],
+    )
+    for c, ok, k, final in zip(
+        stocked, repairs.working, repairs.failures, repairs.final, strict=True
+    ):
         working[c.name] = ok
         n_failures += k
         n_final += int(final)
@@ -306,10 +369,15 @@ def simulate_station(
         f = served_fraction(e)
         co2_reduced = e.o2_closure * f * flows["co2_generated_kg"]
         water_recovered = e.water_recovery * f * used_water
-        initial = (e.initial_o2_kg, e.initial_water_kg, e.initial_food_kg)
+        initial = (e.initial_o2_kg, e.initial_water_kg, e.initial_food_kg, e.initial_n2_kg)
+        # cabin air leaks while the cabin is pressurised (crew on board); its O2 comes from
+        # the O2 stock, the rest (N2 and Ar) from the make-up gas stock
+        leaked = e.cabin_leak_kg_per_day * (drivers.crew > 0) * present[e.name] * dt_s / 86400.0
+        leak_o2 = leaked * e.cabin_o2_mass_fraction
     else:
-        co2_reduced = water_recovered = np.zeros(n)
-        initial = (0.0, 0.0, 0.0)
+        co2_reduced = water_recovered = leaked = leak_o2 = np.zeros(n)
+        initial = (0.0, 0.0, 0.0, 0.0)
+    leak_n2 = leaked - leak_o2
     o2_recovered = co2_reduced * (O2_MOLAR_MASS_G / CO2_MOLAR_MASS_G)
     carbon = co2_reduced - o2_recovered
     co2_vented = flows["co2_generated_kg"] - co2_reduced
@@ -317,9 +385,16 @@ def simulate_station(
     trash = flows["packaging_kg"]
     water_draw = flows["water_consumed_kg"] + flows["grey_water_kg"]
     food_draw = flows["food_consumed_kg"] + flows["packaging_kg"]
-    o2_level, o2_deficit = stock(initial[0], o2_recovered + isru_o2, flows["o2_consumed_kg"])
-    water_level, water_deficit = stock(initial[1], water_recovered, water_draw)
-    food_level, food_deficit = stock(initial[2], np.zeros(n), food_draw)
+    o2_draw = flows["o2_consumed_kg"] + leak_o2
+    o2_level, o2_deficit = stock(initial[0], delivered["o2"] + o2_recovered + isru_o2, o2_draw)
+    water_level, water_deficit = stock(initial[1], delivered["water"] + water_recovered, water_draw)
+    food_level, food_deficit = stock(initial[2], delivered["food"], food_draw)
+    n2_level, n2_deficit = stock(initial[3], delivered["n2"], leak_n2)
+    spares_level, _ = stock(0.0, delivered["spares"], repairs.drawn_kg)
+    science_draw = np.zeros(n)
+    for c in station.of_type("scheduled_load"):
+        science_draw += run_consumables(c, times, dt_h) * present[c.name]
+    science_level, science_deficit = stock(0.0, delivered["science"], science_draw)
 
     # --- communications -----------------------------------------------------------------------
     housekeeping = np.zeros(n)
@@ -396,15 +471,24 @@ def simulate_station(
             "o2_stock_kg": o2_level[1:],
             "water_stock_kg": water_level[1:],
             "food_stock_kg": food_level[1:],
+            "n2_stock_kg": n2_level[1:],
+            "spares_stock_kg": spares_level[1:],
+            "science_stock_kg": science_level[1:],
             "isru_o2_kg": isru_o2,
             "o2_recovered_kg": o2_recovered,
-            "o2_consumed_kg": flows["o2_consumed_kg"],
+            "o2_consumed_kg": o2_draw,
             "water_consumed_kg": water_draw,
             "water_recovered_kg": water_recovered,
             "food_consumed_kg": food_draw,
+            "n2_consumed_kg": leak_n2,
+            "spares_consumed_kg": repairs.drawn_kg,
+            "science_consumed_kg": science_draw,
             "o2_deficit_kg": o2_deficit,
             "water_deficit_kg": water_deficit,
             "food_deficit_kg": food_deficit,
+            "n2_deficit_kg": n2_deficit,
+            "science_deficit_kg": science_deficit,
+            **{f"{key}_delivered_kg": delivered[key] for key in CARGO_COMMODITIES},
             "data_generated_gbit": generated,
             "data_delivered_gbit": data["delivered_gbit"],
             "data_delivered_dte_gbit": delivered_dte,
@@ -467,11 +551,13 @@ def simulate_station(
                 + c.heat_capacity_j_per_k * (np.abs(temp[start:-1]) + np.abs(temp[start + 1 :])),
             )
         )
-    mass_in = regolith + o2_deficit + water_deficit + food_deficit
-    mass_out = co2_vented + carbon + brine + flows["solid_waste_kg"] + trash + slag
+    delivered_life = delivered["o2"] + delivered["water"] + delivered["food"] + delivered["n2"]
+    mass_in = regolith + delivered_life + o2_deficit + water_deficit + food_deficit + n2_deficit
+    mass_out = co2_vented + carbon + brine + flows["solid_waste_kg"] + trash + slag + leaked
     crew_in = flows["o2_consumed_kg"] + flows["food_consumed_kg"] + flows["water_consumed_kg"]
     crew_out = flows["co2_generated_kg"] + flows["solid_waste_kg"] + flows["waste_water_kg"]
-    stocks_change = np.diff(o2_level) + np.diff(water_level) + np.diff(food_level)
+    levels = (o2_level, water_level, food_level, n2_level)
+    stocks_change = sum(np.diff(level) for level in levels)
     body_change = crew_in - crew_out
     balances.append(
         _balance_row(
@@ -479,22 +565,40 @@ def simulate_station(
             "kg",
             _fsum(mass_in),
             _fsum(mass_out),
-            (o2_level[-1] - o2_level[0])
-            + (water_level[-1] - water_level[0])
-            + (food_level[-1] - food_level[0])
-            + _fsum(body_change),
+            sum(level[-1] - level[0] for level in levels) + _fsum(body_change),
             mass_in - mass_out - stocks_change - body_change,
             mass_in
             + mass_out
             + crew_in
             + water_draw
             + food_draw
-            + o2_level[1:]
-            + water_level[1:]
-            + food_level[1:]
+            + o2_draw
+            + sum(level[1:] for level in levels)
             + 1e-300,
         )
     )
+    # each store: delivered + made + unmet demand = drawn + its change
+    stores = {
+        "o2": (o2_level, o2_recovered + isru_o2, o2_deficit, o2_draw),
+        "water": (water_level, water_recovered, water_deficit, water_draw),
+        "food": (food_level, 0.0, food_deficit, food_draw),
+        "n2": (n2_level, 0.0, n2_deficit, leak_n2),
+        "spares": (spares_level, 0.0, 0.0, repairs.drawn_kg),
+        "science": (science_level, 0.0, science_deficit, science_draw),
+    }
+    for key, (level, made, unmet, drawn) in stores.items():
+        inflow = delivered[key] + made + unmet
+        balances.append(
+            _balance_row(
+                f"{key} store",
+                "kg",
+                _fsum(inflow),
+                _fsum(drawn),
+                level[-1] - level[0],
+                inflow - drawn - np.diff(level),
+                inflow + drawn + level[1:] + 1e-300,
+            )
+        )
     balances.append(
         _balance_row(
             "data",
@@ -543,7 +647,7 @@ def simulate_station(
         "o2_produced_kg": _fsum(isru_o2),
         "o2_recovered_kg": _fsum(o2_recovered),
         "crew_days": _fsum(drivers.crew) * dt_s / 86400.0,
-        "o2_consumed_kg": _fsum(flows["o2_consumed_kg"]),
+        "o2_consumed_kg": _fsum(o2_draw),
         "water_consumed_kg": _fsum(water_draw),
         "water_recovered_kg": _fsum(water_recovered),
         "food_consumed_kg": _fsum(food_draw),
@@ -551,6 +655,13 @@ def simulate_station(
         "o2_deficit_kg": _fsum(o2_deficit),
         "water_deficit_kg": _fsum(water_deficit),
         "food_deficit_kg": _fsum(food_deficit),
+        "n2_consumed_kg": _fsum(leak_n2),
+        "n2_deficit_kg": _fsum(n2_deficit),
+        "cargo_delivered_kg": _fsum(sum(delivered.values())),
+        "spares_consumed_kg": _fsum(repairs.drawn_kg),
+        "repairs_waiting_h": float(sum(repairs.waiting_h)),
+        "science_consumed_kg": _fsum(science_draw),
+        "science_deficit_kg": _fsum(science_deficit),
         "data_generated_gbit": _fsum(generated),
         "data_delivered_gbit": _fsum(data["delivered_gbit"]),
         "data_delivered_dte_gbit": _fsum(delivered_dte),

@@ -124,16 +124,34 @@ def relay_available_at_site(
     times = site.series.index
     if not orbits:
         return np.zeros(len(times)), notes
-    relay = relay_availability(
-        orbits,
-        times,
-        site.latitude_deg,
-        site.longitude_deg,
-        site.ground_m + site.mast_height_m,
-        site.horizon_deg,
-        available_from=starts,
+    horizon = np.ascontiguousarray(site.horizon_deg, dtype=float)
+    key = (
+        tuple(orbit.model_dump_json() for orbit in orbits),
+        tuple(None if day is None else str(day) for day in starts),
+        (site.latitude_deg, site.longitude_deg, site.ground_m + site.mast_height_m),
+        (horizon.tobytes(), horizon.shape),
+        (str(times[0]), str(times[-1]), len(times)),
     )
+    relay = _relay_cache.get(key)
+    if relay is None:
+        relay = relay_availability(
+            orbits,
+            times,
+            site.latitude_deg,
+            site.longitude_deg,
+            site.ground_m + site.mast_height_m,
+            site.horizon_deg,
+            available_from=starts,
+        )
+        relay.flags.writeable = False
+        _relay_cache.clear()  # one site and campaign at a time: keep the last only
+        _relay_cache[key] = relay
     return relay, notes
+
+
+#: The last relay availability computed: the closure step re-runs the twin of the same cell with
+#: the same relays many times, and propagating them is most of a twin run's time.
+_relay_cache: dict = {}
 
 
 def run_station(
