@@ -268,9 +268,15 @@ class Element(_Model):
     cell can use the relay.
 
     Crew: ``crew`` people stay ``surface_stay_days`` from the element's arrival (required when
-    a crewed element lands at the site); ``landed_o2_kg``, ``landed_water_kg`` and
-    ``landed_food_kg`` (food as shipped, with packaging) are the consumables it lands, the
-    stocks of the station's life support (:mod:`moonbase.systems.eclss`).
+    a crewed element lands at the site); ``landed_o2_kg``, ``landed_water_kg``,
+    ``landed_food_kg`` (food as shipped, with packaging) and ``landed_n2_kg`` (make-up gas) are
+    the consumables it lands with, delivered to the station's stores on its arrival
+    (:mod:`moonbase.systems.eclss`, :mod:`moonbase.logistics`); ``cabin_leak_kg_per_day`` is
+    the cabin air it loses while crew are on board.
+
+    Upkeep: the element's working equipment (its operations load in the twin) fails at random
+    with mean time between failures ``mtbf_h``; each repair takes ``spare_mass_kg`` of spare
+    parts from the station's spares stock, which the logistics step supplies.
     """
 
     id: Identifier
@@ -295,6 +301,10 @@ class Element(_Model):
     landed_o2_kg: NonNegativeFloat | None = None
     landed_water_kg: NonNegativeFloat | None = None
     landed_food_kg: NonNegativeFloat | None = None
+    landed_n2_kg: NonNegativeFloat | None = None
+    cabin_leak_kg_per_day: NonNegativeFloat | None = None
+    mtbf_h: PositiveFloat | None = None
+    spare_mass_kg: NonNegativeFloat | None = None
     provides: list[Identifier] = Field(default_factory=list)
     needs: list[Identifier] = Field(default_factory=list)
     requires: list[Identifier] = Field(default_factory=list)
@@ -392,6 +402,9 @@ class Experiment(_Model):
     #: Hours from the end of one run to the earliest start of the next (a request rate: runs at
     #: most every ``duration_h + repeat_gap_h``).
     repeat_gap_h: NonNegativeFloat = 0.0
+    #: Mass each run uses up that must be delivered to the station (sample containers,
+    #: reagents, replaceable detectors): the logistics commodity ``science``.
+    consumables_kg_per_run: NonNegativeFloat = 0.0
     provenance: Provenance = "notional"
     source: str = ""
 
@@ -424,7 +437,9 @@ class Policies(_Model):
     """How the campaign is judged and what it may do.
 
     ``partner_goal`` and ``signed_partners`` document partner growth (the goal and the count
-    as of the latest statement); the planner does not use them.
+    as of the latest statement); the planner does not use them. ``consumables_reserve_days``
+    (default 3: about the time to bring a crew home from the surface) is the reserve the
+    logistics step keeps on hand (:mod:`moonbase.logistics`).
     """
 
     objective: list[Objective] = Field(
@@ -438,6 +453,9 @@ class Policies(_Model):
     landing_min_sun_elevation_deg: Annotated[float, Field(ge=-5, le=45)] = 0.0
     partner_goal: PartnerGoal | None = None
     signed_partners: SignedPartners | None = None
+    #: Consumables (O2, water, food, make-up gas) the station must hold beyond what it is
+    #: using: this many days of the current consumption (the logistics step's reserve).
+    consumables_reserve_days: NonNegativeFloat = 3.0
 
 
 class Scenario(_Model):

@@ -188,6 +188,7 @@ def requests_from_scenario(scenario) -> tuple[tuple[Partner, ...], tuple[Experim
             depends_on=tuple(r for r in e.requires if r in experiment_ids),
             repeats=e.repeats,
             repeat_gap_h=e.repeat_gap_h,
+            consumables_kg_per_run=e.consumables_kg_per_run,
         )
         for e in scenario.experiments
     )

@@ -137,6 +137,8 @@ class ExperimentRequest(_Model):
     depends_on: tuple[str, ...] = ()
     repeats: int = Field(default=1, ge=1, le=1000)
     repeat_gap_h: float = Field(default=0.0, ge=0.0)
+    #: Mass each run uses up, delivered by the logistics step (not a scheduling resource).
+    consumables_kg_per_run: float = Field(default=0.0, ge=0.0)
 
 
 class StationResources(BaseModel):

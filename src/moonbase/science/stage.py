@@ -170,7 +170,8 @@ class ScienceResult:
         """The adopted schedule's runs as one :class:`~moonbase.systems.ScheduledLoad`.
 
         Each run draws its request's ``power_w`` for its ``duration_h`` from the start of its
-        first bucket and makes its ``data_volume_gbit`` evenly over those hours; ``priority``
+        first bucket, makes its ``data_volume_gbit`` evenly over those hours and uses its
+        ``consumables_kg_per_run`` from the science stock as it starts; ``priority``
         is its place in the twin's shedding order (4: shed before the other loads).
         """
         from moonbase.systems.components import LoadRun, ScheduledLoad
@@ -185,6 +186,7 @@ class ScienceResult:
                     duration_h=request.duration_h,
                     power_w=request.power_w,
                     data_volume_gbit=request.data_volume_gbit,
+                    consumables_kg=request.consumables_kg_per_run,
                     label=f"{a.request_id}#{a.repeat}",
                 )
             )
