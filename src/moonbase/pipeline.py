@@ -47,6 +47,8 @@ def write_plan(plan, out: Path) -> RunResult:
     series_path = out / "systems_series.parquet"
     plan.systems.simulation.write_series(series_path)
     files.append(series_path)
+    if plan.logistics is not None:
+        files.append(_csv(out / "logistics_manifests.csv", plan.logistics.table()))
     files.append(_csv(out / "science_shares.csv", plan.science.share_table()))
     summary = plan.summary()
     files.append(write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n"))

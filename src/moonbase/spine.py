@@ -8,21 +8,28 @@ earlier stages' typed results:
    hourly light against its terrain horizon;
 2. campaign: :func:`moonbase.campaign.stage.plan_campaign` on that cell's landing daylight, as of
    the plan's date -> :class:`~moonbase.campaign.stage.CampaignOutcome`;
-3. systems: :func:`moonbase.systems.stage.run_station` with the campaign's arrivals and the cell's
-   light -> :class:`~moonbase.systems.stage.StationRun`;
+3. systems and logistics: :func:`moonbase.logistics.supply_station` runs the twin
+   (:func:`moonbase.systems.stage.run_station`) with the campaign's arrivals and the cell's
+   light, takes the station's demand from that pass (crew consumables, spares), manifests it on
+   the spare capacity of the campaign's flights to the site and runs the twin again with the
+   manifests on board -> :class:`~moonbase.systems.stage.StationRun` and
+   :class:`~moonbase.logistics.Logistics`;
 4. closure: :func:`moonbase.closure.close_station` checks that the station survives (survival
-   loads served through every night, a survival margin above 0) and, where it does not, sizes
-   the storage it needs, grows the element's mass, re-plans the campaign and re-runs the twin
-   until it closes or says what is unmet -> :class:`~moonbase.closure.Closure`; the campaign's
-   Monte Carlo then runs once, on the final plan;
+   loads served through every night, a survival margin above 0) and that its critical stores
+   hold their reserve; where not, it flies a planned power source earlier or sizes the storage
+   it needs, or adds a logistics flight, re-plans the campaign and supplies and re-runs the
+   twin until it closes or says what is unmet -> :class:`~moonbase.closure.Closure`; the
+   campaign's Monte Carlo then runs once, on the final plan;
 5. science: :func:`moonbase.science.stage.schedule_programme` on the closed station's resources
    (spare power, the downlink its terminals and relays leave after housekeeping, crew time) and
-   the campaign's arrivals -> :class:`~moonbase.science.stage.ScienceResult`;
+   the campaign's arrivals -> :class:`~moonbase.science.stage.ScienceResult`; the scheduled
+   runs' consumables are manifested on the capacity left (:func:`moonbase.logistics.supply_science`);
 6. systems with science on board: :func:`moonbase.systems.stage.run_station_with` the adopted
-   schedule's runs as a load with their data (:meth:`ScienceResult.station_load`), on the same
-   drivers -> the final :class:`~moonbase.systems.stage.StationRun`. What that pass cannot serve
-   (critical energy lost to the science loads, science runs shed, science data lost) is
-   listed in :attr:`Plan.unmet` (:func:`unmet_needs`).
+   schedule's runs as a load with their data and consumables (:meth:`ScienceResult.station_load`)
+   and the science manifests, on the same drivers -> the final
+   :class:`~moonbase.systems.stage.StationRun`. What that pass cannot serve (critical energy lost
+   to the science loads, science runs shed, science data lost, runs without their consumables)
+   is listed in :attr:`Plan.unmet` (:func:`unmet_needs`).
 
 The report, the CLI and ``summary.json`` only render a :class:`Plan` (:meth:`Plan.summary`,
 :func:`moonbase.report.plan_report`).
@@ -39,10 +46,11 @@ from datetime import UTC, date, datetime
 from moonbase.campaign.stage import CampaignOutcome, plan_campaign, with_risk
 from moonbase.closure import Closure, close_station
 from moonbase.errors import InputError
+from moonbase.logistics import Logistics, supply_science, supply_station
 from moonbase.scenario.models import Scenario
 from moonbase.science.stage import ScienceResult, schedule_programme
 from moonbase.site.stage import SiteChoice, SiteTerrain, choose_site, site_terrain
-from moonbase.systems.stage import StationRun, run_station, run_station_with
+from moonbase.systems.stage import StationRun, run_station_with
 
 __all__ = ["SUMMARY_KEYS", "UNMET_KEYS", "Plan", "check_as_of", "plan", "unmet_needs"]
 
@@ -79,6 +87,7 @@ SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
         "o2_deficit_kg",
         "water_deficit_kg",
         "food_deficit_kg",
+        "n2_deficit_kg",
         "data_generated_gbit",
         "data_delivered_gbit",
         "data_delivered_relay_gbit",
@@ -86,6 +95,17 @@ SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
         "science_energy_not_served_kwh",
         "science_data_delivered_gbit",
         "science_data_lost_gbit",
+        "max_balance_relative_residual",
+    ),
+    "logistics": (
+        "carriers",
+        "flights_with_manifests",
+        "spare_capacity_kg",
+        "manifested_kg",
+        "reserve_days",
+        "shortfalls",
+        "stock_shortfalls",
+        "repairs_waiting_h",
         "max_balance_relative_residual",
     ),
     "closure": ("closed", "iterations", "fixes", "unmet"),
@@ -96,18 +116,19 @@ SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
 UNMET_KEYS = ("need", "amount", "unit", "cause")
 
 #: Amounts below these are rounding, not an unmet need (kWh, Gbit).
-_UNMET_TOLERANCE = {"kWh": 1e-6, "Gbit": 1e-6}
+_UNMET_TOLERANCE = {"kWh": 1e-6, "Gbit": 1e-6, "kg": 1e-6}
 
 
 @dataclass(frozen=True)
 class Plan:
     """One typed result per stage, made as of ``as_of`` from ``scenario``.
 
-    ``scenario`` is the design as closed (with the storage the closure step added, if any);
-    ``campaign`` and ``systems`` are that design's. ``systems`` is the station with the science
-    schedule on board (the second pass); ``systems_before_science`` the closed station without
-    it, whose resources the science stage scheduled on; ``unmet`` what the second pass could
-    not serve (:func:`unmet_needs`); the closure's own unmet needs are in ``closure``.
+    ``scenario`` is the design as closed (with the storage or flights the closure step added,
+    if any); ``campaign`` and ``systems`` are that design's. ``systems`` is the station with the
+    science schedule on board (the second pass); ``systems_before_science`` the closed station
+    without it, whose resources the science stage scheduled on; ``logistics`` the manifests of
+    both passes; ``unmet`` what the second pass could not serve (:func:`unmet_needs`); the
+    closure's own unmet needs are in ``closure``.
     """
 
     scenario: Scenario
@@ -120,6 +141,7 @@ class Plan:
     runtime_s: float
     systems_before_science: StationRun | None = None
     unmet: tuple[dict, ...] = ()
+    logistics: Logistics | None = None
 
     def summary(self) -> dict:
         """The plan's headline as plain data (the ``summary.json`` schema, docs/summary.md)."""
@@ -162,6 +184,7 @@ class Plan:
                 "history": self.campaign.history["element"].tolist(),
             },
             "systems": systems,
+            "logistics": None if self.logistics is None else self.logistics.summary(self.systems),
             "closure": self.closure.summary(),
             "science": {
                 "runs": len(schedule.assignments),
@@ -182,8 +205,9 @@ def unmet_needs(before: StationRun, after: StationRun) -> tuple[dict, ...]:
     """What the pass with science on board (``after``) leaves unmet, each need with its amount.
 
     Critical (priority-1) energy not served beyond the first pass's (the science loads took
-    it), science runs' energy not served (their loads shed) and science data lost (the buffer
-    full); each entry has :data:`UNMET_KEYS`. Amounts below rounding are left out.
+    it), science runs' energy not served (their loads shed), science data lost (the buffer
+    full) and science consumables short (runs before their cargo); each entry has
+    :data:`UNMET_KEYS`. Amounts below rounding are left out.
     """
     a, b = after.kpis, before.kpis
     needs = [
@@ -204,6 +228,12 @@ def unmet_needs(before: StationRun, after: StationRun) -> tuple[dict, ...]:
             a.get("science_data_lost_gbit", 0.0),
             "Gbit",
             "lost with the data buffer full",
+        ),
+        (
+            "science consumables",
+            a.get("science_deficit_kg", 0.0),
+            "kg",
+            "runs that start before a flight brings their consumables",
         ),
     ]
     return tuple(
@@ -295,13 +325,14 @@ def plan(
         risk=False,
     )
     say("systems")
-    systems = run_station(scenario, site, campaign, seed=seed)
+    systems, logistics = supply_station(scenario, site, campaign, seed=seed)
     say("closure")
     closure = close_station(
         scenario,
         site,
         campaign,
         systems,
+        logistics,
         max_iterations=closure_iterations if close else 0,
         replan_time_limit_s=replan_time_limit_s,
         seed=seed,
@@ -310,11 +341,15 @@ def plan(
     campaign = with_risk(campaign, risk_runs=risk_runs, risk_workers=risk_workers, seed=seed)
     say("science")
     science = schedule_programme(scenario, before, campaign, time_limit_s=science_time_limit_s)
+    logistics = supply_science(closure.logistics, science, before)
     say("systems with science")
     systems = run_station_with(
         before,
-        [science.station_load()],
-        note="Second pass: the science schedule's runs on board as a load with their data.",
+        [science.station_load(), *logistics.science_cargo()],
+        note=(
+            "Second pass: the science schedule's runs on board as a load with their data and "
+            "consumables, and the science manifests."
+        ),
     )
     return Plan(
         scenario,
@@ -327,4 +362,5 @@ def plan(
         time.perf_counter() - began,
         systems_before_science=before,
         unmet=unmet_needs(before, systems),
+        logistics=logistics,
     )

@@ -184,7 +184,7 @@ def test_the_loop_sizes_the_hand_figure_and_closes_in_one_iteration():
     )
     assert fix.capacity_after_wh == pytest.approx(hand, rel=1.1e-3)  # bisection rtol 1e-3
     assert (fix.element, fix.component, fix.fix) == ("BASE", "BASE:battery", "storage on element")
-    assert fix.storage_elements == ()
+    assert fix.added_elements == ()
     added_kg = (fix.capacity_after_wh - 50_000.0) / STORAGE_SPECIFIC_ENERGY_WH_PER_KG
     assert fix.added_mass_kg == pytest.approx(added_kg)
     assert fix.added_tli_mass_kg == pytest.approx(added_kg / 0.5)
@@ -224,8 +224,8 @@ def test_storage_too_heavy_for_the_element_flies_as_a_separate_unit_and_closes()
     assert closure.closed and not closure.unmet
     (fix,) = closure.iterations
     assert fix.fix == "storage element" and fix.element == "BASE"
-    assert fix.storage_elements == ("BASE-STORAGE-1",)
-    assert fix.storage_launchers == ("SMALL",)
+    assert fix.added_elements == ("BASE-STORAGE-1",)
+    assert fix.added_launchers == ("SMALL",)
     hand = _hand_capacity_wh()
     assert fix.capacity_after_wh == pytest.approx(hand, rel=1.1e-3)
     added_wh = fix.capacity_after_wh - 50_000.0
@@ -243,13 +243,13 @@ def test_storage_too_heavy_for_the_element_flies_as_a_separate_unit_and_closes()
     assert base.energy_storage_wh == 50_000.0 and base.landed_mass_kg == 1000.0
     assert "BASE-STORAGE-1" in base.requires  # the unit lands first
     arrivals = closure.campaign.arrivals()
-    assert fix.storage_arrivals == (arrivals["BASE-STORAGE-1"],)
+    assert fix.added_arrivals == (arrivals["BASE-STORAGE-1"],)
     assert arrivals["BASE-STORAGE-1"] < arrivals["BASE"] < dark.date()
     assert fix.operating_before == campaign.arrivals()["BASE"]
     assert fix.operating_after == arrivals["BASE"]
     row = closure.summary()["fixes"][0]
-    assert row["storage_elements"] == ["BASE-STORAGE-1"] and row["storage_launchers"] == ["SMALL"]
-    assert closure.table()["storage_elements"].tolist() == ["BASE-STORAGE-1"]
+    assert row["added_elements"] == ["BASE-STORAGE-1"] and row["added_launchers"] == ["SMALL"]
+    assert closure.table()["added_elements"].tolist() == ["BASE-STORAGE-1"]
 
 
 def test_storage_splits_into_the_fewest_units_the_best_launcher_lands():
@@ -286,8 +286,8 @@ def test_a_shortfall_before_the_unit_can_land_stays_unserved_and_is_reported():
     closure = close_station(scenario, site, campaign, systems, replan_time_limit_s=3.0)
     assert not closure.closed
     (fix,) = closure.iterations
-    assert fix.fix == "storage element" and fix.storage_launchers == ("SMALL",)
-    assert fix.storage_arrivals[0] > dark.date()
+    assert fix.fix == "storage element" and fix.added_launchers == ("SMALL",)
+    assert fix.added_arrivals[0] > dark.date()
     assert "flies independently" in closure.scenario.element("BASE-STORAGE-1").note
     assert "BASE-STORAGE-1" not in closure.scenario.element("BASE").requires
     assert fix.critical_energy_not_served_after_kwh == pytest.approx(

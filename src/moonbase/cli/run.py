@@ -14,8 +14,8 @@ console = Console()
 _STAGES = {
     "site": "Site: horizons on the terrain, ranking the cells, the chosen cell's light ...",
     "campaign": "Campaign: greedy baseline, CP-SAT and the Monte Carlo risk ...",
-    "systems": "Systems: the station hour by hour ...",
-    "closure": "Closure: does the station survive; sizing what it lacks and re-planning ...",
+    "systems": "Systems and logistics: the station hour by hour, manifests on the flights ...",
+    "closure": "Closure: does the station survive and its stores hold; fixing and re-planning ...",
     "science": "Science: partners' experiments against the station's resources ...",
     "systems with science": "Systems again, with the science schedule on board ...",
 }
@@ -96,6 +96,24 @@ def print_summary(summary: dict) -> None:
             {"quantity": list(summary[part]), "value": list(summary[part].values())}
         )
         _print_frame(frame, part.capitalize())
+    logistics = summary.get("logistics")
+    if logistics:
+        manifested = ", ".join(
+            f"{kg:,.0f} kg {key}" for key, kg in logistics["manifested_kg"].items() if kg > 0
+        )
+        short = len(logistics["shortfalls"]) + len(logistics["stock_shortfalls"])
+        console.print(
+            f"Logistics: {logistics['flights_with_manifests']} of {logistics['carriers']} flights "
+            f"to the station carry manifests ({manifested or 'nothing'}); "
+            + (f"{short} stores short" if short else "every store holds its reserve")
+        )
+    closure = summary["closure"]
+    console.print(
+        f"Closure: {'closed' if closure['closed'] else 'NOT closed'} after "
+        f"{closure['iterations']} fixes"
+        + "".join(f"; {f['fix']} {f['element']}" for f in closure["fixes"])
+        + "".join(f"; unmet {u['need']} {u['amount']:,.1f} {u['unit']}" for u in closure["unmet"])
+    )
     science = summary["science"]
     shares = pd.DataFrame(science["shares"]).T.reset_index(names="partner")
     _print_frame(

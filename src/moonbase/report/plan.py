@@ -15,8 +15,8 @@ def summary_section(plan) -> Section:
     """The headline figures of ``summary.json``, as tables."""
     summary = plan.summary()
     rows = []
-    for part in ("terrain", "site", "campaign", "systems", "closure"):
-        for key, value in summary[part].items():
+    for part in ("terrain", "site", "campaign", "systems", "logistics", "closure"):
+        for key, value in (summary[part] or {}).items():
             shown = json.dumps(value) if isinstance(value, list | dict) else value
             rows.append({"stage": part, "quantity": key, "value": shown})
     science = summary["science"]
@@ -35,7 +35,8 @@ def summary_section(plan) -> Section:
     else:
         closes = (
             "With the science schedule on board no need is unmet that science adds: no critical "
-            "energy beyond the pass without science, no science run shed, no science data lost."
+            "energy beyond the pass without science, no science run shed, no science data lost, "
+            "no run without its consumables."
         )
     shares = pd.DataFrame(science["shares"]).T.reset_index(names="partner").round(2)
     return Section(
@@ -50,7 +51,7 @@ def summary_section(plan) -> Section:
 
 
 def plan_sections(plan) -> list[Section]:
-    """Summary, scenario, environment, site, campaign, systems, closure and science sections."""
+    """Summary, scenario, environment, site, campaign, systems, logistics, closure, science."""
     from moonbase.scenario.report import scenario_section
     from moonbase.site.report import environment_section
 
@@ -61,6 +62,7 @@ def plan_sections(plan) -> list[Section]:
         plan.site.section(),
         plan.campaign.section(),
         plan.systems.section(),
+        *([plan.logistics.section(plan.systems)] if plan.logistics is not None else []),
         plan.closure.section(),
         plan.science.section(),
     ]
