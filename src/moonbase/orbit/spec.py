@@ -134,8 +134,11 @@ def orbit_period_s(spec: OrbitNodeSpec) -> float:
     return float(kepler_period_s(spec.kepler_elements()[0]))
 
 
-def orbit_states(spec: OrbitNodeSpec, et_s) -> np.ndarray:
-    """Moon-centred J2000 states ``(6, N)`` km, km/s of the node at TDB epochs ``et_s``."""
+def orbit_states(spec: OrbitNodeSpec, et_s, *, frame=None) -> np.ndarray:
+    """Moon-centred J2000 states ``(6, N)`` km, km/s of the node at TDB epochs ``et_s``.
+
+    ``frame``: :func:`moonbase.orbit.ephemeris_model.earth_moon_frame` of ``et_s``, when the
+    caller maps several nodes at the same epochs (used by ``nrho``/``halo`` only)."""
     from moonbase.ephemeris import lunar_ephemeris
     from moonbase.orbit.ephemeris_model import rotating_to_mci
     from moonbase.time import parse_utc, tdb_seconds
@@ -145,7 +148,7 @@ def orbit_states(spec: OrbitNodeSpec, et_s) -> np.ndarray:
     if spec.family in ("nrho", "halo"):
         orbit = periodic_orbit(spec)
         tau = (et - et0) / orbit.system.time_s + spec.phase * orbit.period
-        return rotating_to_mci(orbit.states(tau), et, orbit.system, time_scale="mean")
+        return rotating_to_mci(orbit.states(tau), et, orbit.system, time_scale="mean", frame=frame)
     a, e, inc = spec.kepler_elements()
     local = kepler_states(
         a, e, inc, spec.raan_deg, spec.argument_of_periapsis_deg, 360.0 * spec.phase, et - et0
