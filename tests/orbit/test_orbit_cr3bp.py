@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moonbase.constants import SYNODIC_MONTH_DAYS
+from moonbase.constants import MOON_RADIUS_KM, SYNODIC_MONTH_DAYS
 from moonbase.errors import InputError
 from moonbase.orbit import (
     EARTH_MOON,
@@ -89,6 +89,11 @@ def test_nine_two_nrho_is_resonant_and_gateway_like():
     # 3,249 km and 71,222 km.
     assert 3_150 < r_min < 3_400
     assert 69_000 < r_max < 73_000
+    # Altitude above the 1,737.4 km sphere at perilune: about 1,500 km for Lee's (2019) 15-year
+    # Gateway reference trajectory ("within 1500 km of the lunar surface at its closest point
+    # ... just over 70,000 km at its farthest", NASA Meteoroid Environment Office, NRHO sample
+    # trajectory page). Measured 1,512 km.
+    assert 1_450 < r_min - MOON_RADIUS_KM < 1_800
     assert orbit.closure_error < 1e-9
     # Near-stable: published stability index about 1.3 (Zimovan-Spreen 2020). Measured 1.32.
     assert 1.0 < orbit.stability_index < 2.0

@@ -66,16 +66,22 @@ def phases(
         scan = eclipse_phase_scan(spec, start, stop, phases=count, step_s=step_s)
     table = Table(title=f"{resonance} NRHO: longest eclipse by phase ({start} to {stop})")
     table.add_column("phase (periods past apolune)")
-    for column in ("longest eclipse, min", "Earth shadow, min", "Moon shadow, min"):
+    for column in (
+        "longest eclipse, min",
+        "Earth shadow, min",
+        "Moon shadow, min",
+        "Earth shadow clearance, deg",
+    ):
         table.add_column(column, justify="right")
-    for p, a, e, m in zip(
+    for p, a, e, m, c in zip(
         scan.phases,
         scan.eclipse_max_min,
         scan.earth_eclipse_max_min,
         scan.moon_eclipse_max_min,
+        scan.earth_clearance_deg,
         strict=True,
     ):
-        table.add_row(f"{p:.4f}", f"{a:.1f}", f"{e:.1f}", f"{m:.1f}")
+        table.add_row(f"{p:.4f}", f"{a:.1f}", f"{e:.1f}", f"{m:.1f}", f"{c:.3f}")
     Console().print(table)
     best = scan.best
     Console().print(
@@ -174,8 +180,9 @@ def eclipses(
         console.print(
             f"chosen phase {scan.best_phase:.4f} (of {scan.phases.size} tried): longest eclipse "
             f"{chosen.longest_min():.1f} min (Earth {chosen.longest_min('earth'):.1f}, Moon "
-            f"{chosen.longest_min('moon'):.1f}); given phase {spec.phase:.4f}: "
-            f"{given.longest_min():.1f} min"
+            f"{chosen.longest_min('moon'):.1f}), passing the Earth's penumbra by "
+            f"{chosen.clearance_deg['earth']:.3f} deg at the closest; given phase "
+            f"{spec.phase:.4f}: {given.longest_min():.1f} min"
         )
     if load_w is not None:
         for name, node, ecl in results:

@@ -63,7 +63,8 @@ class Eclipses:
     ``penumbra[body]``: any part of the solar disk hidden by ``body`` (``"earth"`` or
     ``"moon"``); ``umbra[body]``: all of it hidden by that body. ``eclipses`` and ``umbra_any``
     are the same for either body (their union: what a solar array sees, and
-    :attr:`moonbase.orbit.OrbitReport.eclipses`).
+    :attr:`moonbase.orbit.OrbitReport.eclipses`). ``clearance_deg[body]``: the smallest angular
+    margin to that body's penumbra over the samples (negative: eclipsed), how near a miss was.
     """
 
     start_s: float
@@ -73,6 +74,7 @@ class Eclipses:
     umbra: dict[str, Windows]
     eclipses: Windows
     umbra_any: Windows
+    clearance_deg: dict[str, float] | None = None
 
     def windows(self, body: str = "any", *, umbra: bool = False) -> Windows:
         """The windows of ``body`` (``"earth"``, ``"moon"`` or ``"any"``), penumbral or umbral."""
@@ -150,6 +152,7 @@ def eclipses_by_body(et_s, sc_km, sun_km, earth_km) -> Eclipses:
         umbra,
         Windows.from_flags(pen < 0.0, et, value=-pen),
         Windows.from_flags(umb < 0.0, et, value=-umb),
+        {body: float(np.degrees(margins[body][0].min())) for body in SHADOW_BODIES},
     )
 
 
@@ -169,7 +172,12 @@ class PhaseScan:
     ``phases (P,)`` (sorted; fraction of a period past apolune at ``spec.epoch``) and, for
     each, the longest eclipse in minutes over ``[start_s, stop_s]``: by either body
     (``eclipse_max_min``), by the Earth and by the Moon (penumbral: any part of the solar disk
-    hidden). The chosen phase, :attr:`best_phase`, minimises ``eclipse_max_min``.
+    hidden), and ``earth_clearance_deg``, the smallest angular margin to the Earth's penumbra
+    (negative: eclipsed; exact below about half a degree, larger values only mean "clear").
+
+    The chosen phase, :attr:`best_phase`, minimises ``eclipse_max_min``; among phases within
+    ``tie_min`` of that minimum (equal for sizing a battery) it is the one that passes the
+    Earth's shadow widest, so that a small phase error does not bring the Earth's shadow back.
     """
 
     spec: OrbitNodeSpec
@@ -180,11 +188,13 @@ class PhaseScan:
     eclipse_max_min: np.ndarray
     earth_eclipse_max_min: np.ndarray
     moon_eclipse_max_min: np.ndarray
+    earth_clearance_deg: np.ndarray
+    tie_min: float = 1.0
 
     @property
     def best(self) -> int:
         """Index of the chosen phase (the first of equals)."""
-        return int(np.argmin(self.eclipse_max_min))
+        return _choose(self.eclipse_max_min, self.earth_clearance_deg, self.tie_min)
 
     @property
     def best_phase(self) -> float:
@@ -195,6 +205,11 @@ class PhaseScan:
         return self.spec.model_copy(update={"phase": self.best_phase})
 
 
+def _choose(longest_min: np.ndarray, clearance_deg: np.ndarray, tie_min: float) -> int:
+    near = np.flatnonzero(longest_min <= np.min(longest_min) + tie_min)
+    return int(near[np.argmax(clearance_deg[near])])
+
+
 def eclipse_phase_scan(
     spec: OrbitNodeSpec,
     start,
@@ -203,6 +218,7 @@ def eclipse_phase_scan(
     phases: int | Sequence[float] = 120,
     step_s: float = 600.0,
     refine: int = 8,
+    tie_min: float = 1.0,
 ) -> PhaseScan:
     """Longest Earth-shadow and Moon-shadow eclipses of ``spec`` for candidate phases from UTC
     ``start`` to ``stop`` (a whole campaign, e.g. ten years), and the phase that minimises the
@@ -211,7 +227,7 @@ def eclipse_phase_scan(
     ``phases``: a count (evenly spaced over one period; the default 120 is 1.3 hours apart on
     the 9:2 NRHO, finer than the band of about 2 hours where it escapes the Earth's shadow)
     or the phases themselves. With ``refine`` > 0, that many more phases are tried within one
-    grid spacing either side of the best. The Sun, the Earth and the Earth-Moon frame are
+    grid spacing either side of the best. ``tie_min``: see :class:`PhaseScan`. The Sun, the Earth and the Earth-Moon frame are
     computed once for all phases. For ``nrho``/``halo`` nodes only the samples where a shadow
     can reach the spacecraft are mapped and tested (near full moon for the Earth's, near the
     Moon's equatorial plane for the Moon's; both bounds are conservative, so the windows are
@@ -233,18 +249,20 @@ def eclipse_phase_scan(
             )
     if refine < 0:
         raise InputError(f"refine {refine} must be >= 0", field="refine")
+    if not tie_min >= 0.0:
+        raise InputError(f"tie_min {tie_min} must be >= 0 minutes", field="tie_min")
     et = sample_epochs(start, stop, step_s)
     sun, _ = relative_states("sun", et)
     earth, _ = relative_states("earth", et)
     screen = _ShadowScreen.build(spec, et, sun, earth)
-    scores: dict[float, tuple[float, float, float]] = {}
+    scores: dict[float, tuple[float, float, float, float]] = {}
 
     def score(phase: float) -> None:
         node = spec.model_copy(update={"phase": float(phase)})
         keep = screen.samples(node, et)
         sub = et[keep]
         if sub.size < 2:
-            scores[float(phase)] = (0.0, 0.0, 0.0)
+            scores[float(phase)] = (0.0, 0.0, 0.0, 180.0)
             return
         frame = None if screen.frame is None else tuple(a[keep] for a in screen.frame)
         sc = orbit_states(node, sub, frame=frame)[:3]
@@ -253,28 +271,34 @@ def eclipse_phase_scan(
             ecl.longest_min(),
             ecl.longest_min("earth"),
             ecl.longest_min("moon"),
+            ecl.clearance_deg["earth"],
         )
+
+    def table():
+        done = np.array(sorted(scores))
+        return done, np.array([scores[p] for p in done]).reshape(-1, 4)
 
     for p in np.unique(grid):
         score(p)
     if refine and len(scores) > 1:
-        done = np.array(sorted(scores))
-        best = min(scores, key=lambda p: (scores[p][0], p))
+        done, values = table()
+        best = float(done[_choose(values[:, 0], values[:, 3], tie_min)])
         spacing = float(np.min(np.diff(np.concatenate([done, [done[0] + 1.0]]))))
         for p in np.mod(best + np.linspace(-spacing, spacing, refine + 2)[1:-1], 1.0):
             if not np.any(np.isclose(p, done, rtol=0.0, atol=1e-12)):
                 score(p)
-    phases_sorted = np.array(sorted(scores))
-    values = np.array([scores[p] for p in phases_sorted]).reshape(-1, 3)
+    done, values = table()
     return PhaseScan(
         spec,
         float(et[0]),
         float(et[-1]),
         float(step_s),
-        phases_sorted,
+        done,
         values[:, 0],
         values[:, 1],
         values[:, 2],
+        values[:, 3],
+        float(tie_min),
     )
 
 
