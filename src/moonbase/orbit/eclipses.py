@@ -37,8 +37,10 @@ import numpy as np
 from moonbase.constants import MOON_RADIUS_KM
 from moonbase.errors import InputError
 from moonbase.orbit.ephemeris_model import earth_moon_frame, relative_states, sample_epochs
+from moonbase.orbit.periodic import PeriodicOrbit
 from moonbase.orbit.spec import OrbitNodeSpec, orbit_states, periodic_orbit
 from moonbase.orbit.visibility import _angle_between, shadow_margins_by_body_rad
+from moonbase.time import parse_utc, tdb_seconds
 from moonbase.windows import Windows, _tdb_time
 
 __all__ = [
@@ -318,7 +320,7 @@ class _ShadowScreen:
     frame: tuple | None
     earth_possible: np.ndarray | None  # (N,) phase-independent
     moon_table: np.ndarray | None  # (M,) over one period of the orbit, by fraction of period
-    orbit: object | None
+    orbit: PeriodicOrbit | None
 
     @classmethod
     def build(cls, spec: OrbitNodeSpec, et, sun_km, earth_km) -> _ShadowScreen:
@@ -349,8 +351,6 @@ class _ShadowScreen:
         sample either side of each run so that window edges interpolate as on the full grid."""
         if self.orbit is None:
             return np.ones(et.size, dtype=bool)
-        from moonbase.time import parse_utc, tdb_seconds
-
         et0 = float(tdb_seconds(parse_utc(spec.epoch, field="epoch")))
         cycles = (et - et0) / (self.orbit.period * self.orbit.system.time_s) + spec.phase
         m = self.moon_table.size
