@@ -1,4 +1,7 @@
-"""Benchmark: propagate many lunar-orbit-node trajectories for one year in the CR3BP.
+"""Benchmarks of the orbit node: CR3BP propagation, and the eclipse phase scan.
+
+Part 1 (``propagation``): propagate many lunar-orbit-node trajectories for one year in the
+CR3BP.
 
 Orbits: the 9:2 L2 southern NRHO with 1 km / 1 mm/s random perturbations (the NRHO is mildly
 unstable, so after some weeks each member wanders; a terminal event stops a member that hits
@@ -10,7 +13,14 @@ the Moon or the Earth or leaves 3 Earth-Moon distances). Integrators, same toler
 scipy runs a subset (``--scipy-orbits``) and its time is scaled to the full count; both times
 are printed with the ratio. Timings on a shared 2-core machine are noisy.
 
-    python benchmarks/bench_orbit.py [--orbits 1000] [--scipy-orbits 20] [--years 1]
+Part 2 (``phase-scan``): the longest Earth-shadow and Moon-shadow eclipses of the 9:2 NRHO for
+``--scan-phases`` phases over ``--scan-years`` years (600 s steps), by
+:func:`moonbase.orbit.eclipse_phase_scan` (Sun, Earth and frame computed once; only samples a
+shadow can reach are mapped) against the plain way, :func:`moonbase.orbit.node_eclipses` once
+per phase over every sample; the ratio and whether the figures agree.
+
+    python benchmarks/bench_orbit.py [--part all|propagation|phase-scan] [--orbits 1000]
+        [--scipy-orbits 20] [--years 1] [--scan-phases 24] [--scan-years 10]
 """
 
 from __future__ import annotations
@@ -96,12 +106,56 @@ def run_heyoka(states: np.ndarray, t_end: float) -> tuple[float, float, np.ndarr
     return elapsed, compile_s, ends
 
 
+def run_phase_scan(phases: int, years: int) -> None:
+    from moonbase.orbit import OrbitNodeSpec, eclipse_phase_scan, node_eclipses
+
+    spec = OrbitNodeSpec(family="nrho")
+    start, stop = "2030-01-01", f"{2030 + years}-01-01"
+    node_eclipses(spec, start, "2030-01-08", step_s=600.0)  # warm the caches and the JIT
+    t0 = time.perf_counter()
+    scan = eclipse_phase_scan(spec, start, stop, phases=phases, step_s=600.0, refine=0)
+    scan_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    plain = [
+        node_eclipses(spec.model_copy(update={"phase": float(p)}), start, stop, step_s=600.0)
+        for p in scan.phases
+    ]
+    plain_s = time.perf_counter() - t0
+    diff = max(
+        max(
+            abs(scan.eclipse_max_min[k] - e.longest_min()),
+            abs(scan.earth_eclipse_max_min[k] - e.longest_min("earth")),
+            abs(scan.moon_eclipse_max_min[k] - e.longest_min("moon")),
+        )
+        for k, e in enumerate(plain)
+    )
+    print(f"9:2 NRHO eclipse phase scan: {phases} phases, {start} to {stop}, 600 s steps")
+    print(f"{'method':44s} {'wall s':>8s} {'s per phase':>12s}")
+    print(f"{'eclipse_phase_scan (shared, screened)':44s} {scan_s:8.2f} {scan_s / phases:12.3f}")
+    print(f"{'node_eclipses per phase (every sample)':44s} {plain_s:8.2f} {plain_s / phases:12.3f}")
+    print(f"ratio plain / scan: {plain_s / scan_s:.1f}x; largest difference {diff:.2e} min")
+    print(
+        f"best phase {scan.best_phase:.4f}: longest eclipse "
+        f"{scan.eclipse_max_min[scan.best]:.1f} min"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("all", "propagation", "phase-scan"), default="all")
     parser.add_argument("--orbits", type=int, default=1000)
     parser.add_argument("--scipy-orbits", type=int, default=20)
     parser.add_argument("--years", type=float, default=1.0)
+    parser.add_argument("--scan-phases", type=int, default=24)
+    parser.add_argument("--scan-years", type=int, default=10)
     args = parser.parse_args()
+    if args.part in ("all", "propagation"):
+        run_propagation(args)
+    if args.part in ("all", "phase-scan"):
+        run_phase_scan(args.scan_phases, args.scan_years)
+
+
+def run_propagation(args) -> None:
     t_end = args.years * YEAR_TU
     states = initial_states(args.orbits)
     sub = states[: args.scipy_orbits]

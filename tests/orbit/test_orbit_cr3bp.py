@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moonbase.constants import SYNODIC_MONTH_DAYS
+from moonbase.constants import MOON_RADIUS_KM, SYNODIC_MONTH_DAYS
 from moonbase.errors import InputError
 from moonbase.orbit import (
     EARTH_MOON,
@@ -89,6 +89,11 @@ def test_nine_two_nrho_is_resonant_and_gateway_like():
     # 3,249 km and 71,222 km.
     assert 3_150 < r_min < 3_400
     assert 69_000 < r_max < 73_000
+    # Altitude above the 1,737.4 km sphere at perilune: about 1,500 km for Lee's (2019) 15-year
+    # Gateway reference trajectory ("within 1500 km of the lunar surface at its closest point
+    # ... just over 70,000 km at its farthest", NASA Meteoroid Environment Office, NRHO sample
+    # trajectory page). Measured 1,512 km.
+    assert 1_450 < r_min - MOON_RADIUS_KM < 1_800
     assert orbit.closure_error < 1e-9
     # Near-stable: published stability index about 1.3 (Zimovan-Spreen 2020). Measured 1.32.
     assert 1.0 < orbit.stability_index < 2.0
@@ -129,3 +134,28 @@ def test_halo_continuation_reaches_a_requested_amplitude():
     assert 13.5 < orbit.period_days < 15.5
     with pytest.raises(InputError, match="no L2 halo"):
         halo_orbit(500_000.0)
+
+
+def test_nrho_keeps_the_system_it_is_given():
+    # Another choice of CR3BP units: length 389,703 km and the Kepler time unit that goes with
+    # it, sqrt(l^3 / (GM_Earth + GM_Moon)) = 382,981 s (DE421 GMs). The synodic month is a
+    # physical period, so the 9:2 NRHO of any unit choice has 2 x 29.530589 / 9 = 6.5624 days
+    # (the earlier code kept the default units and reported 6.43 days here).
+    from moonbase.orbit import CR3BPSystem
+    from moonbase.orbit.cr3bp import GM_EARTH_KM3_S2, GM_MOON_KM3_S2
+
+    length_km = 389_703.0
+    time_s = float(np.sqrt(length_km**3 / (GM_EARTH_KM3_S2 + GM_MOON_KM3_S2)))
+    assert time_s == pytest.approx(382_981.0, abs=1.0)
+    system = CR3BPSystem(EARTH_MOON.mu, length_km, time_s)
+    orbit = nrho_orbit(9, 2, system=system)
+    assert orbit.system == system
+    assert orbit.period_days == pytest.approx(2 * SYNODIC_MONTH_DAYS / 9, abs=1e-6)
+    assert orbit.period * time_s / 86_400.0 == pytest.approx(6.562353, abs=1e-6)
+    # Distances in km use the given length unit: the nondimensional perilune times 389,703 km.
+    t = np.linspace(0.0, orbit.period, 4001)
+    s = orbit.states(t)
+    r_nd = np.sqrt((s[0] - 1.0 + EARTH_MOON.mu) ** 2 + s[1] ** 2 + s[2] ** 2)
+    r_min, r_max = orbit.moon_distance_km()
+    assert r_min == pytest.approx(r_nd.min() * length_km, rel=1e-12)
+    assert r_max == pytest.approx(r_nd.max() * length_km, rel=1e-12)

@@ -132,10 +132,10 @@ def test_nine_two_nrho_eclipses_and_visibility_meet_published_constraints():
     assert s["site_contact_pct"] > 90.0
     assert s["site_gap_max_h"] < 8.0
     # A poor phasing gives longer Earth-shadow eclipses (measured 248 min at phase 1/6): the
-    # 90-minute constraint is a phasing choice, not a property of the orbit family. (Over
-    # 2030-2034 no single fixed phase stays below 90 min on this track: the 5 longer events,
-    # 87-177 min, all fall on lunar-eclipse dates, e.g. 2032-10-18 and 2033-10-08; operations
-    # re-phase around them.)
+    # 90-minute constraint is a phasing choice, not a property of the orbit family. Phase 0
+    # is good for 2030 only: it meets the Earth's penumbra for 205-251 min in 2033, 2034 and
+    # 2039, while a phase near 0.47 avoids the Earth's shadow for 2030-2040
+    # (tests/orbit/test_orbit_eclipses.py, eclipse_phase_scan).
     bad = analyse_orbit(
         spec.model_copy(update={"phase": 1 / 6}), "2030-01-01", "2031-01-01", step_s=120.0
     )

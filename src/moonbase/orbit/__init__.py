@@ -1,5 +1,7 @@
 """The lunar-orbit node: CR3BP halo/NRHO families, LLO and frozen ELFO, ephemeris-model
-propagation, eclipses, Earth and site visibility, transfer delta-v and CCSDS OEM export.
+propagation, eclipses (the Earth's and the Moon's shadows apart, the phase chosen over a
+campaign, the battery for the longest eclipse), Earth and site visibility, transfer delta-v
+and CCSDS OEM export.
 
 >>> from moonbase.orbit import lagrange_points
 >>> round(float(lagrange_points()["L2"][0]), 6)
@@ -13,6 +15,15 @@ from moonbase.orbit.cr3bp import (
     jacobi_constant,
     lagrange_points,
     propagate_cr3bp,
+)
+from moonbase.orbit.eclipses import (
+    Eclipses,
+    PhaseScan,
+    battery_capacity_for_eclipse_wh,
+    eclipse_energy_wh,
+    eclipse_phase_scan,
+    eclipses_by_body,
+    node_eclipses,
 )
 from moonbase.orbit.ephemeris_model import propagate_ephemeris, rotating_to_mci
 from moonbase.orbit.kepler import frozen_inclination_deg, kepler_period_s
@@ -32,13 +43,19 @@ from moonbase.orbit.transfer import node_delta_v_budget
 __all__ = [
     "EARTH_MOON",
     "CR3BPSystem",
+    "Eclipses",
     "EphemerisOrbit",
     "OrbitNodeSpec",
     "OrbitReport",
     "PeriodicOrbit",
+    "PhaseScan",
     "analyse_orbit",
+    "battery_capacity_for_eclipse_wh",
     "continue_halo_family",
     "correct_halo",
+    "eclipse_energy_wh",
+    "eclipse_phase_scan",
+    "eclipses_by_body",
     "ephemeris_orbit",
     "frozen_inclination_deg",
     "halo_orbit",
@@ -46,6 +63,7 @@ __all__ = [
     "kepler_period_s",
     "lagrange_points",
     "node_delta_v_budget",
+    "node_eclipses",
     "node_periapsis",
     "nrho_orbit",
     "orbit_states",

@@ -14,18 +14,17 @@ import numpy as np
 
 from moonbase.ephemeris import lunar_ephemeris, surface_point_km
 from moonbase.errors import InputError
-from moonbase.orbit.ephemeris_model import relative_states
+from moonbase.orbit.eclipses import SHADOW_BODIES, Eclipses, eclipses_by_body
+from moonbase.orbit.ephemeris_model import relative_states, sample_epochs
 from moonbase.orbit.spec import OrbitNodeSpec, orbit_states
 from moonbase.orbit.visibility import (
     Windows,
     earth_visible,
     find_windows,
-    shadow_margins_rad,
     site_elevation_deg,
 )
-from moonbase.time import parse_utc, tdb_seconds
 
-__all__ = ["OrbitReport", "analyse_orbit", "phase_scan", "sample_epochs"]
+__all__ = ["OrbitReport", "analyse_orbit", "sample_epochs"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,7 @@ class OrbitReport:
     site_contact: Windows | None
     relay: Windows | None
     mask_deg: float
+    by_body: Eclipses | None = None  # the same eclipses, the Earth's and the Moon's apart
 
     @property
     def span_s(self) -> float:
@@ -60,6 +60,9 @@ class OrbitReport:
             "earth_gap_max_min": self.earth_in_view.gaps(self.start_s, self.stop_s).longest()[0]
             / 60.0,
         }
+        if self.by_body is not None:
+            for body in SHADOW_BODIES:
+                out[f"{body}_eclipse_max_min"] = self.by_body.longest_min(body)
         if self.site_contact is not None:
             out["site_contact_pct"] = 100.0 * self.site_contact.total / self.span_s
             out["site_gap_max_h"] = (
@@ -70,20 +73,6 @@ class OrbitReport:
                 self.relay.gaps(self.start_s, self.stop_s).longest()[0] / 3600.0
             )
         return out
-
-
-def sample_epochs(start, stop, step_s: float) -> np.ndarray:
-    """Regular TDB epochs from UTC ``start`` to ``stop`` (strings or Times)."""
-    et0 = float(tdb_seconds(parse_utc(start, field="start")))
-    et1 = float(tdb_seconds(parse_utc(stop, field="stop")))
-    if et1 <= et0:
-        raise InputError("stop must come after start", field="stop")
-    if step_s <= 0 or (et1 - et0) / step_s > 20_000_000:
-        raise InputError("step must be positive and give at most 20 million samples", field="step")
-    n = int(np.floor((et1 - et0) / step_s)) + 1
-    et = et0 + step_s * np.arange(n)
-    lunar_ephemeris().check_coverage(et, field="start")
-    return et
 
 
 def analyse_orbit(
@@ -103,9 +92,7 @@ def analyse_orbit(
     sc = orbit_states(spec, et)[:3]
     sun, _ = relative_states("sun", et)
     earth, _ = relative_states("earth", et)
-    pen, umb = shadow_margins_rad(sc, sun, earth)
-    eclipses = find_windows(et, pen < 0.0, value=-pen)
-    umbra = find_windows(et, umb < 0.0, value=-umb)
+    by_body = eclipses_by_body(et, sc, sun, earth)
     earth_ok = earth_visible(sc, earth)
     earth_windows = find_windows(et, earth_ok)
     site_windows = relay = None
@@ -121,33 +108,11 @@ def analyse_orbit(
         float(et[0]),
         float(et[-1]),
         step_s,
-        eclipses,
-        umbra,
+        by_body.eclipses,
+        by_body.umbra_any,
         earth_windows,
         site_windows,
         relay,
         mask_deg,
+        by_body,
     )
-
-
-def phase_scan(
-    spec: OrbitNodeSpec, start, stop, *, phases: int = 12, step_s: float = 300.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Longest eclipse (minutes) for ``phases`` evenly spaced phases of the node at its epoch.
-
-    For a synodic-resonant orbit the Sun geometry repeats, so the phase at the epoch decides
-    whether apolune meets the Earth's shadow: pick the phase with the shortest longest eclipse.
-    """
-    if phases < 1:
-        raise InputError("need at least one phase", field="phases")
-    values = np.arange(phases) / phases
-    longest = np.array(
-        [
-            analyse_orbit(
-                spec.model_copy(update={"phase": float(p)}), start, stop, step_s=step_s
-            ).eclipses.longest()[0]
-            / 60.0
-            for p in values
-        ]
-    )
-    return values, longest

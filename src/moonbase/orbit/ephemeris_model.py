@@ -25,6 +25,7 @@ from moonbase.constants import MOON_RADIUS_KM
 from moonbase.ephemeris import lunar_ephemeris
 from moonbase.errors import InputError
 from moonbase.orbit.cr3bp import EARTH_MOON, GM_EARTH_KM3_S2, GM_MOON_KM3_S2, CR3BPSystem
+from moonbase.time import parse_utc, tdb_seconds
 
 __all__ = [
     "GM_SUN_KM3_S2",
@@ -34,6 +35,7 @@ __all__ = [
     "propagate_ephemeris",
     "relative_states",
     "rotating_to_mci",
+    "sample_epochs",
 ]
 
 #: GM of the Sun in DE421, km^3/s^2.
@@ -48,6 +50,20 @@ def relative_states(body: str, et_s) -> tuple[np.ndarray, np.ndarray]:
     rb, vb = eph.state(body, et_s)
     rm, vm = eph.state("moon", et_s)
     return rb - rm, vb - vm
+
+
+def sample_epochs(start, stop, step_s: float) -> np.ndarray:
+    """Regular TDB epochs from UTC ``start`` to ``stop`` (strings or Times)."""
+    et0 = float(tdb_seconds(parse_utc(start, field="start")))
+    et1 = float(tdb_seconds(parse_utc(stop, field="stop")))
+    if et1 <= et0:
+        raise InputError("stop must come after start", field="stop")
+    if step_s <= 0 or (et1 - et0) / step_s > 20_000_000:
+        raise InputError("step must be positive and give at most 20 million samples", field="step")
+    n = int(np.floor((et1 - et0) / step_s)) + 1
+    et = et0 + step_s * np.arange(n)
+    lunar_ephemeris().check_coverage(et, field="start")
+    return et
 
 
 def earth_moon_frame(et_s):
@@ -69,7 +85,12 @@ def earth_moon_frame(et_s):
 
 
 def rotating_to_mci(
-    states_nd, et_s, system: CR3BPSystem = EARTH_MOON, *, time_scale: str = "instantaneous"
+    states_nd,
+    et_s,
+    system: CR3BPSystem = EARTH_MOON,
+    *,
+    time_scale: str = "instantaneous",
+    frame=None,
 ) -> np.ndarray:
     """Map CR3BP rotating states ``(6, N)`` at epochs ``et_s (N,)`` to Moon-centred J2000 km, km/s.
 
@@ -78,9 +99,11 @@ def rotating_to_mci(
     and time units and only turns the axes with the real Earth-Moon line: velocities stay the
     exact derivative of positions for a track whose phase advances at the mean rate, and the
     Moon's gravity stays consistent with the CR3BP (used for tracks and patch points).
+    ``frame`` is :func:`earth_moon_frame` of ``et_s`` when the caller already has it (many
+    tracks at the same epochs).
     """
     s = np.asarray(states_nd, dtype=float).reshape(6, -1)
-    axes, dist, rate, omega = earth_moon_frame(et_s)
+    axes, dist, rate, omega = earth_moon_frame(et_s) if frame is None else frame
     rho = s[:3] - np.array([[1.0 - system.mu], [0.0], [0.0]])
     phase_rate = omega
     if time_scale == "mean":

@@ -15,7 +15,7 @@ months (the Gateway orbit is the 9:2 L2 southern NRHO, period about 6.56 days).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -155,13 +155,19 @@ def correct_halo(
     tol: float = 1e-11,
     max_iter: int = 30,
     family: str = "halo",
+    system: CR3BPSystem | None = None,
 ) -> PeriodicOrbit:
     """Differentially correct an x-z-plane state to a symmetric periodic orbit.
 
     ``fix`` is the quantity held constant: ``"x"`` (x0), ``"z"`` (z0) or ``"period"`` (then
     ``target_period`` is required). Converges when ``|vx|, |vz|`` at the half-period crossing fall
-    below ``tol``; raises :class:`InputError` when Newton's method fails.
+    below ``tol``; raises :class:`InputError` when Newton's method fails. ``system`` (its ``mu``
+    replaces ``mu``) gives the orbit its length and time units; without it the Earth-Moon units
+    with mass parameter ``mu``.
     """
+    if system is None:
+        system = EARTH_MOON if mu == EARTH_MOON.mu else replace(EARTH_MOON, mu=float(mu))
+    mu = system.mu
     s = np.asarray(state0, dtype=float)
     q = np.array([s[0], s[2], s[4]])
     if fix == "period" and target_period is None:
@@ -201,7 +207,7 @@ def correct_halo(
     x0 = np.array([q[0], 0.0, q[1], 0.0, q[2], 0.0])
     full = propagate_cr3bp(x0, 2.0 * t_half, mu=mu, stm=True, check_escape=False)
     closure = float(np.max(np.abs(full.states[:, -1] - x0)))
-    return PeriodicOrbit(x0, 2.0 * t_half, mu, family, EARTH_MOON, full.stm, closure)
+    return PeriodicOrbit(x0, 2.0 * t_half, mu, family, system, full.stm, closure)
 
 
 def _family_tangent(orbit: PeriodicOrbit, previous: np.ndarray | None) -> np.ndarray:
@@ -294,7 +300,7 @@ def nrho_orbit(
         raise InputError(f"unknown branch {branch!r}", field="branch", hint="'south' or 'north'")
     target = resonant_period(revolutions, synodic_months, system)
     seed_state, seed_period = NRHO_SEED_L2_SOUTH
-    seed = correct_halo(seed_state, seed_period, fix="x", mu=system.mu, family="nrho")
+    seed = correct_halo(seed_state, seed_period, fix="x", family="nrho", system=system)
     # NRHO part of the L2 family: periods from about 1.3 (perilune near the surface) to about
     # 2.0 (the family's period maximum, beyond which perilune grows and the orbit leaves the
     # near-rectilinear regime). Resonances outside that range have no NRHO.
@@ -325,8 +331,8 @@ def nrho_orbit(
         current.period,
         fix="period",
         target_period=target,
-        mu=system.mu,
         family="nrho",
+        system=system,
     )
     r_min, _ = orbit.moon_distance_km()
     if r_min < MOON_RADIUS_KM:
@@ -362,7 +368,7 @@ def halo_orbit(
         raise InputError(f"unknown branch {branch!r}", field="branch", hint="'south' or 'north'")
     z_target = z_amplitude_km / system.length_km
     seed_state, seed_period = NRHO_SEED_L2_SOUTH
-    seed = correct_halo(seed_state, seed_period, fix="x", mu=system.mu)
+    seed = correct_halo(seed_state, seed_period, fix="x", system=system)
     members = continue_halo_family(
         seed,
         step=0.01,
@@ -380,7 +386,7 @@ def halo_orbit(
     best = members[int(np.argmin(np.abs(zs - z_target)))]
     guess = best.state0.copy()
     guess[2] = -z_target
-    orbit = correct_halo(guess, best.period, fix="z", mu=system.mu)
+    orbit = correct_halo(guess, best.period, fix="z", system=system)
     if branch == "north":
         flip = np.array([1, 1, -1, 1, 1, -1])
         orbit = PeriodicOrbit(

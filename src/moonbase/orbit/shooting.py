@@ -179,10 +179,10 @@ def ephemeris_orbit(
             hint="use the CR3BP-mapped track (orbit_states) for longer spans",
         )
     epoch = et_start_s if epoch_s is None else epoch_s
-    period_s = orbit.period * EARTH_MOON.time_s
+    period_s = orbit.period * orbit.system.time_s
     et = et_start_s + np.arange(revolutions * per_rev + 1) * period_s / per_rev
-    tau = (et - epoch) / EARTH_MOON.time_s + phase * orbit.period
-    guess = rotating_to_mci(orbit.states(tau), et, time_scale="mean")
+    tau = (et - epoch) / orbit.system.time_s + phase * orbit.period
+    guess = rotating_to_mci(orbit.states(tau), et, orbit.system, time_scale="mean")
     table = ThirdBodyTable.build(et[0], et[-1])
     x = _correct_window(guess, et, table, True)
     arcs = tuple(

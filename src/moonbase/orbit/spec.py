@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from moonbase.constants import MOON_RADIUS_KM
 from moonbase.errors import InputError
-from moonbase.orbit.cr3bp import EARTH_MOON
 from moonbase.orbit.kepler import frozen_inclination_deg, kepler_states
 from moonbase.orbit.periodic import PeriodicOrbit, halo_orbit, nrho_orbit
 
@@ -128,14 +127,18 @@ def periodic_orbit(spec: OrbitNodeSpec) -> PeriodicOrbit:
 def orbit_period_s(spec: OrbitNodeSpec) -> float:
     """Period of the node's orbit in seconds."""
     if spec.family in ("nrho", "halo"):
-        return periodic_orbit(spec).period * EARTH_MOON.time_s
+        orbit = periodic_orbit(spec)
+        return orbit.period * orbit.system.time_s
     from moonbase.orbit.kepler import kepler_period_s
 
     return float(kepler_period_s(spec.kepler_elements()[0]))
 
 
-def orbit_states(spec: OrbitNodeSpec, et_s) -> np.ndarray:
-    """Moon-centred J2000 states ``(6, N)`` km, km/s of the node at TDB epochs ``et_s``."""
+def orbit_states(spec: OrbitNodeSpec, et_s, *, frame=None) -> np.ndarray:
+    """Moon-centred J2000 states ``(6, N)`` km, km/s of the node at TDB epochs ``et_s``.
+
+    ``frame``: :func:`moonbase.orbit.ephemeris_model.earth_moon_frame` of ``et_s``, when the
+    caller maps several nodes at the same epochs (used by ``nrho``/``halo`` only)."""
     from moonbase.ephemeris import lunar_ephemeris
     from moonbase.orbit.ephemeris_model import rotating_to_mci
     from moonbase.time import parse_utc, tdb_seconds
@@ -144,8 +147,8 @@ def orbit_states(spec: OrbitNodeSpec, et_s) -> np.ndarray:
     et0 = float(tdb_seconds(parse_utc(spec.epoch, field="epoch")))
     if spec.family in ("nrho", "halo"):
         orbit = periodic_orbit(spec)
-        tau = (et - et0) / EARTH_MOON.time_s + spec.phase * orbit.period
-        return rotating_to_mci(orbit.states(tau), et, time_scale="mean")
+        tau = (et - et0) / orbit.system.time_s + spec.phase * orbit.period
+        return rotating_to_mci(orbit.states(tau), et, orbit.system, time_scale="mean", frame=frame)
     a, e, inc = spec.kepler_elements()
     local = kepler_states(
         a, e, inc, spec.raan_deg, spec.argument_of_periapsis_deg, 360.0 * spec.phase, et - et0

@@ -24,6 +24,7 @@ __all__ = [
     "disk_overlap_fraction",
     "earth_visible",
     "find_windows",
+    "shadow_margins_by_body_rad",
     "shadow_margins_rad",
     "site_elevation_deg",
     "sunlit_fraction",
@@ -80,25 +81,36 @@ def sunlit_fraction(sc_km, sun_km, earth_km) -> np.ndarray:
     return np.clip(1.0 - covered, 0.0, 1.0)
 
 
-def shadow_margins_rad(sc_km, sun_km, earth_km) -> tuple[np.ndarray, np.ndarray]:
-    """Signed angular margins (rad) to the penumbra and the umbra: negative inside.
+def shadow_margins_by_body_rad(sc_km, sun_km, earth_km) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Signed angular margins (rad) to the penumbra and the umbra of each shadow-casting body:
+    ``{"earth": (penumbra, umbra), "moon": (penumbra, umbra)}``, negative inside.
 
-    Penumbra margin: ``separation - (sun radius + body radius)``; umbra margin:
-    ``separation - (body radius - sun radius)``; the smaller over Moon and Earth (bodies behind
-    the Sun ignored). Continuous in time, so window edges can be interpolated.
+    Penumbra margin: ``separation - (sun radius + body radius)`` (negative: some of the solar
+    disk hidden by that body); umbra margin: ``separation - (body radius - sun radius)``
+    (negative: all of it hidden). A body farther than the Sun casts no shadow (margin
+    ``pi - ...``). Continuous in time, so window edges can be interpolated.
     """
     to_sun = sun_km - sc_km
     d_sun = np.linalg.norm(to_sun, axis=0)
     a_sun = np.arcsin(SUN_RADIUS_KM / d_sun)
-    pen = np.full(d_sun.shape, np.inf)
-    umb = np.full(d_sun.shape, np.inf)
-    for vec, radius in ((-sc_km, MOON_RADIUS_KM), (earth_km - sc_km, EARTH_RADIUS_KM)):
+    out = {}
+    for body, vec, radius in (
+        ("earth", earth_km - sc_km, EARTH_RADIUS_KM),
+        ("moon", -sc_km, MOON_RADIUS_KM),
+    ):
         dist = np.linalg.norm(vec, axis=0)
         a_body = np.arcsin(np.minimum(radius / dist, 1.0))
         sep = np.where(dist < d_sun, _angle_between(to_sun, vec), np.pi)
-        pen = np.minimum(pen, sep - (a_sun + a_body))
-        umb = np.minimum(umb, sep - (a_body - a_sun))
-    return pen, umb
+        out[body] = (sep - (a_sun + a_body), sep - (a_body - a_sun))
+    return out
+
+
+def shadow_margins_rad(sc_km, sun_km, earth_km) -> tuple[np.ndarray, np.ndarray]:
+    """Signed angular margins (rad) to the penumbra and the umbra of either body: the smaller
+    of :func:`shadow_margins_by_body_rad` over the Earth and the Moon (negative inside)."""
+    by_body = shadow_margins_by_body_rad(sc_km, sun_km, earth_km)
+    (pe, ue), (pm, um) = by_body["earth"], by_body["moon"]
+    return np.minimum(pe, pm), np.minimum(ue, um)
 
 
 def earth_visible(sc_km, earth_km) -> np.ndarray:
