@@ -85,6 +85,7 @@ def test_summary_json_schema(written, reference_plan):
             "delivered_percent",
             "requested_percent",
             "unmet_requests",
+            "unservable_requests",
             "unmet_percent",
         }
         assert partner in {p.id for p in reference_plan.scenario.partners}
@@ -332,6 +333,9 @@ def test_science_programme_is_a_research_stations_and_fair(reference_plan):
         # share a partner leaves unused goes to the others (fair_share_percent, the band's target).
         within = abs(row["delivered_percent"] - row["fair_share_percent"]) <= 2.0 + 1e-9
         assert within or row["unmet_requests"] == 0, partner
+        # below its entitlement, what is left unscheduled no schedule could place in the span
+        if row["delivered_percent"] < row["entitlement_percent"] - 2.0:
+            assert row["unmet_requests"] == row["unservable_requests"], partner
     # Payloads on Chang'e-7 and Chang'e-8 (away from the station) are left out, with the reason.
     off = dict(science.off_station)
     assert "CE8-INTL-THAILAND" in off and "LEIBNITZ-BETA" in off["CE8-INTL-THAILAND"]

@@ -67,3 +67,28 @@ def test_demand_is_rounded_up_per_bucket(make_request):
     assert need["downlink_mbit"] == 3334
     assert need["crew_time_h"] == 100
     assert need["power_w"] == 100
+
+
+def test_runs_beyond_the_span_are_unreachable_by_a_forward_pass():
+    # 5 daily runs, each at least 2 days after the previous ends, in a 10-day span: runs start
+    # on days 0, 3, 6 and 9 at the earliest, so the fifth cannot (it would start on day 12).
+    # Close the window from day 5 on and only the first two remain reachable.
+    from moonbase.science.instance import build_instance, unreachable_runs
+
+    from .conftest import _problem, _request
+
+    series = _request("S", repeats=5, repeat_gap_h=48.0)
+    instance = build_instance(_problem([series], n_buckets=10))
+    assert unreachable_runs(instance).tolist() == [False, False, False, False, True]
+    shut = {"w": [True] * 5 + [False] * 5}
+    instance = build_instance(
+        _problem([series.model_copy(update={"windows": ("w",)})], n_buckets=10, windows=shut)
+    )
+    assert unreachable_runs(instance).tolist() == [False, False, True, True, True]
+    # a run that depends on one that can only end after its own window closes is unreachable
+    first = _request("S", windows=("w",))
+    after = _request("T", depends_on=("S",), windows=("v",))
+    windows = {"w": [False] * 9 + [True], "v": [True] * 5 + [False] * 5}
+    instance = build_instance(_problem([first, after], n_buckets=10, windows=windows))
+    assert not instance.rejections
+    assert unreachable_runs(instance).tolist() == [False, True]

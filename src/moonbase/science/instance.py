@@ -46,6 +46,7 @@ __all__ = [
     "fits_at",
     "fitting_starts",
     "per_bucket_demand",
+    "unreachable_runs",
     "window_mask",
 ]
 
@@ -156,6 +157,32 @@ class Instance:
         for p, q, gap in self.precedences:
             preds[int(q)].append((int(p), int(gap)))
         return preds
+
+
+def unreachable_runs(instance: Instance) -> np.ndarray:
+    """Boolean per run: no schedule can place it, even with the station to itself.
+
+    A forward pass over the precedences (repeats in order with their gaps, dependencies): a
+    run's earliest start is its first allowed start (windows, and every resource's whole
+    capacity) at or after the earliest its predecessors allow; a run with none, or after a run
+    that has none, cannot be scheduled. Such runs ask for more than the span holds (a series
+    whose host arrives too late for all its repeats, a window that closes for good).
+    """
+    from graphlib import TopologicalSorter
+
+    preds = instance.predecessors()
+    earliest = np.full(instance.n_jobs, -1, dtype=np.int64)
+    order = TopologicalSorter({j: [p for p, _ in preds[j]] for j in range(instance.n_jobs)})
+    for j in order.static_order():
+        low = 0
+        for p, gap in preds[j]:
+            if earliest[p] < 0:
+                low = instance.n_buckets
+                break
+            low = max(low, int(earliest[p] + instance.duration[p] + gap))
+        allowed = np.flatnonzero(instance.start_ok[j, low:]) if low < instance.n_buckets else []
+        earliest[j] = low + int(allowed[0]) if len(allowed) else -1
+    return earliest < 0
 
 
 def fitting_starts(instance: Instance, residual: np.ndarray, need: np.ndarray, duration: int):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from moonbase.science.instance import Instance, build_instance
+from moonbase.science.instance import Instance, build_instance, unreachable_runs
 from moonbase.science.models import SchedulingProblem
 from moonbase.science.solution import Schedule, SchedulerConfig
 
@@ -84,7 +84,10 @@ class ScienceResult:
         three are :func:`moonbase.science.shares.shares_of`, the one share rule, in percent.
         ``unmet_percent``: the utilisation of the partner's runs left unscheduled, in percent of
         everyone's requested utilisation (so ``requested = delivered-part + unmet`` in one
-        unit); ``unmet_requests``: those runs, plus the runs of its requests rejected outright.
+        unit); ``unmet_requests``: those runs, plus the runs of its requests rejected outright;
+        ``unservable_requests``: the part of them no schedule could place even with the station
+        to the partner alone (:func:`moonbase.science.instance.unreachable_runs`: asked for
+        beyond the span), plus the rejected ones.
         """
         from moonbase.science.shares import shares_of
         from moonbase.science.solution import delivered_shares, job_starts
@@ -99,12 +102,14 @@ class ScienceResult:
         unmet = np.zeros(n)
         np.add.at(unmet, instance.job_partner[left], instance.utilisation[left])
         unmet_runs = np.bincount(instance.job_partner[left], minlength=n)
+        unservable = np.bincount(instance.job_partner[unreachable_runs(instance)], minlength=n)
         by_request = {r.id: r for r in instance.problem.requests}
         index = {p: i for i, p in enumerate(instance.partner_ids)}
         for rejection in instance.rejections:
             request = by_request.get(rejection.request_id)
             if request is not None and request.partner in index:
                 unmet_runs[index[request.partner]] += request.repeats
+                unservable[index[request.partner]] += request.repeats
         total = asked.sum()
         contract = (
             instance.entitlement if self.scenario_entitlement is None else self.scenario_entitlement
@@ -117,6 +122,7 @@ class ScienceResult:
                 "delivered_percent": 100.0 * float(delivered[partner][0]),
                 "requested_percent": 100.0 * float(requested[i]),
                 "unmet_requests": int(unmet_runs[i]),
+                "unservable_requests": int(unservable[i]),
                 "unmet_percent": 100.0 * float(unmet[i] / total) if total > 0 else 0.0,
             }
         return out
