@@ -140,6 +140,8 @@ def default_text(field) -> str:
         return "empty" if value in ([], {}, ()) else f"``{value}``"
     if field.default is None or field.default is PydanticUndefined:
         return "not set"
+    if field.default == "":
+        return "empty text"
     return f"``{field.default}``"
 
 
@@ -180,7 +182,9 @@ def rows(model: type[BaseModel]) -> list[Row]:
     return [
         Row(
             key=name,
-            type=type_text(field.annotation),
+            type="id"
+            if any(getattr(m, "pattern", None) for m in field.metadata)
+            else type_text(field.annotation),
             unit=unit_of(name),
             default=default_text(field),
             bounds=bounds_text(field),
