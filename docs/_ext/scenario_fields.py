@@ -122,7 +122,10 @@ def bounds_text(field) -> str:
     for arg in typing.get_args(annotation) or ():
         if typing.get_origin(arg) is typing.Annotated:
             metadata += list(typing.get_args(arg)[1:])
-    for m in metadata:
+    expanded = []
+    for m in metadata:  # a Field(...) inside Annotated carries its constraints in .metadata
+        expanded += [m, *getattr(m, "metadata", [])]
+    for m in expanded:
         for attr, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
             value = getattr(m, attr, None)
             if value is not None:
