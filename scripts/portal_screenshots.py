@@ -35,7 +35,9 @@ def shrink(source: Path, target: Path) -> None:
 
 def main() -> int:
     test = "tests/server/test_server_browser.py"
-    run = subprocess.run([sys.executable, "-m", "pytest", test, "-q", "-p", "no:randomly"], cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", test, "-q", "-p", "no:randomly"], cwd=ROOT
+    )
     if run.returncode != 0:
         return run.returncode
     DOCS.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,16 @@ SECTIONS = (
     ("Science", ("moonbase.science",)),
     ("Orbit node", ("moonbase.orbit",)),
     ("Report, store and portal", ("moonbase.report", "moonbase.store", "moonbase.server")),
-    ("Utilities", ("moonbase.windows", "moonbase.io", "moonbase.datastore", "moonbase.fetch")),
+    (
+        "Utilities",
+        (
+            "moonbase.windows",
+            "moonbase.io",
+            "moonbase.datastore",
+            "moonbase.fetch",
+            "moonbase.extras",
+        ),
+    ),
 )
 OTHER = "More packages"
 
