@@ -1,22 +1,24 @@
 # The two commands a new user runs: `make run` and `make test`.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench clean browser
+LINTED := src tests benchmarks scripts docs
+
+.PHONY: run test docs lint format bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP_RUN): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[all]'
 	touch $@
 
 $(STAMP_TEST): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[all,test]'
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
@@ -29,17 +31,24 @@ browser:
 	  || echo "chromium not installed: browser tests will be skipped"; }
 
 test: $(STAMP_TEST) browser
-	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/python -m pytest -n 2 --benchmark-disable
+	$(MAKE) --no-print-directory docs
+
+# The documentation site, offline, tutorials executed (cached in docs/_build/.jupyter_cache),
+# every warning an error. Open docs/_build/html/index.html.
+docs: $(STAMP_RUN)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check --fix src tests benchmarks scripts
-	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) out .pytest_cache build src/*.egg-info
+	rm -rf $(VENV) out .pytest_cache build src/*.egg-info docs/_build docs/api

@@ -14,6 +14,7 @@ import typer
 from typer.exceptions import Abort, Exit, TyperException
 
 from moonbase.errors import DataError, InputError
+from moonbase.extras import MissingExtraError
 
 app = typer.Typer(
     name="moonbase",
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=args, prog_name="moonbase", standalone_mode=False)
     except InputError as error:
         return _fail(error.one_line())
-    except DataError as error:
+    except (DataError, MissingExtraError) as error:
         return _fail(str(error))
     except Exit as done:
         return done.exit_code

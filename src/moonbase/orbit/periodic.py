@@ -358,7 +358,7 @@ def nrho_orbit(
 def halo_orbit(
     z_amplitude_km: float, *, branch: str = "south", system: CR3BPSystem = EARTH_MOON
 ) -> PeriodicOrbit:
-    """The L2 halo orbit whose x-z plane crossing at largest |z| has ``|z| = z_amplitude_km``.
+    """The L2 halo orbit whose x-z plane crossing at largest ``|z|`` has ``|z| = z_amplitude_km``.
 
     Found by continuation from the catalogue NRHO towards L2 along the family, then a
     correction with z0 fixed. Valid amplitudes for the L2 family run from about 8,000 km (near

@@ -3,6 +3,10 @@
 ``create_app(Settings(data_dir=...))`` builds the app; ``moonbase serve`` runs it with uvicorn.
 """
 
-from moonbase.server.app import Settings, create_app
+from moonbase.extras import require_extra
+
+require_extra("server", "moonbase.server")  # one line naming the extra, not a deep ImportError
+
+from moonbase.server.app import Settings, create_app  # noqa: E402
 
 __all__ = ["Settings", "create_app"]

@@ -97,6 +97,8 @@ bearer = HTTPBearer(auto_error=False, description="a partner token: `Authorizati
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The portal's FastAPI app: migrated database, job workers and routes, from ``settings``
+    (default: SQLite under ``MOONBASE_DATA_DIR``, else ``moonbase-data``)."""
     settings = settings or Settings(
         data_dir=Path(os.environ.get("MOONBASE_DATA_DIR", "moonbase-data"))
     )

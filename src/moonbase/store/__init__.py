@@ -5,8 +5,12 @@ SQLite under the data directory by default (WAL, foreign keys on); PostgreSQL (p
 ``moonbase/store/migrations`` and applied by :func:`migrate`.
 """
 
-from moonbase.store.db import database_url, make_engine, make_sessionmaker, migrate
-from moonbase.store.models import (
+from moonbase.extras import require_extra
+
+require_extra("server", "moonbase.store")  # one line naming the extra, not a deep ImportError
+
+from moonbase.store.db import database_url, make_engine, make_sessionmaker, migrate  # noqa: E402
+from moonbase.store.models import (  # noqa: E402
     ROLES,
     Base,
     DataProduct,
@@ -17,7 +21,7 @@ from moonbase.store.models import (
     ScenarioRecord,
     Token,
 )
-from moonbase.store.tokens import (
+from moonbase.store.tokens import (  # noqa: E402
     create_token,
     ensure_partner,
     hash_token,

@@ -72,6 +72,7 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """A session factory on ``engine`` whose objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
 
 

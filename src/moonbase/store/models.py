@@ -36,10 +36,14 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
+    """The declarative base of the portal's tables (JSON columns for dicts and lists)."""
+
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
 
 
 class Partner(Base):
+    """A partner of the station (table ``partners``): its id, name and entitled share of science time."""
+
     __tablename__ = "partners"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -49,6 +53,8 @@ class Partner(Base):
 
 
 class Token(Base):
+    """A partner's access token (table ``tokens``): its role, label and hash; the token itself is never stored."""
+
     __tablename__ = "tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     partner_id: Mapped[str] = mapped_column(
@@ -64,6 +70,8 @@ class Token(Base):
 
 
 class ScenarioRecord(Base):
+    """A scenario a partner stored (table ``scenarios``), its TOML parsed to a JSON document."""
+
     __tablename__ = "scenarios"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
@@ -73,6 +81,8 @@ class ScenarioRecord(Base):
 
 
 class Job(Base):
+    """A long job (table ``jobs``): kind, parameters, status, progress, checkpoint for a resume, and its result."""
+
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
@@ -106,6 +116,8 @@ class Result(Base):
 
 
 class ExperimentRequest(Base):
+    """An experiment request submitted through the portal (table ``experiment_requests``) and its status."""
+
     __tablename__ = "experiment_requests"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
@@ -132,6 +144,8 @@ class ExperimentRequest(Base):
 
 
 class DataProduct(Base):
+    """A data product in the portal's archive (table ``data_products``), with its access rule and embargo."""
+
     __tablename__ = "data_products"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)

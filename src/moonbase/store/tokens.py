@@ -34,6 +34,7 @@ def new_token() -> str:
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 hex digest of ``token``: what the ``tokens`` table stores and looks up."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 

@@ -28,6 +28,10 @@ SIZE_FIELDS = {
 
 @dataclass(frozen=True)
 class SizingResult:
+    """What :func:`size_component` found: the smallest size of ``parameter`` that serves every
+    survival load (``minimum``), that size with the ``margin`` (``with_margin``), the number of
+    simulations it took and the station with the sized component."""
+
     component: str
     parameter: str
     minimum: float
