@@ -63,6 +63,5 @@ add_module_names = False
 
 html_theme = "furo"
 html_title = f"moonbase {release}"
-html_static_path = ["_static"]
 html_show_sourcelink = False
 html_theme_options = {"navigation_with_keys": True}
