@@ -287,6 +287,7 @@ def plan(
     closure_iterations: int = 5,
     replan_time_limit_s: float = 10.0,
     progress: Callable[[str], None] | None = None,
+    site_chooser: Callable[..., SiteChoice] | None = None,
 ) -> Plan:
     """Make the plan of ``scenario`` (default: the built-in ILRS reference) as of ``as_of``.
 
@@ -295,6 +296,9 @@ def plan(
     closure step sizes what the station needs to survive (at most ``closure_iterations`` fixes,
     each re-planning the campaign in ``replan_time_limit_s``); without it the plan only checks
     survival and reports what is unmet.
+
+    ``site_chooser`` stands in for :func:`~moonbase.site.stage.choose_site`, called with the same
+    arguments (a study's cache of the site stage, :class:`moonbase.study.cache.SiteChooser`).
     """
     from moonbase.scenario import builtin_scenario
 
@@ -308,7 +312,7 @@ def plan(
     say = progress or (lambda stage: None)
     say("site")
     terrain = terrain or site_terrain()
-    site = choose_site(
+    site = (site_chooser or choose_site)(
         scenario.site,
         terrain,
         start=as_of,
