@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-TINY = Path(__file__).with_name("tiny_station.toml")
+from moonbase.study import example_path
+
+#: The tiny station shipped beside the example studies (three partners, a reactor, three years).
+TINY = example_path("two-sites").with_name("tiny_station.toml")
 
 #: The head of every test study: the tiny station as of its first day, quick options.
 HEAD = f"""\
@@ -25,8 +28,8 @@ campaign_time_limit_s = 2.0
 science_time_limit_s = 0.3
 replan_time_limit_s = 2.0
 terrain = "synthetic"
-site_survey_days = 30
-site_azimuths = 90
+survey_days = 30
+n_azimuths = 90
 """
 
 

@@ -52,7 +52,11 @@ __all__ = [
 ]
 
 #: Study files shipped with moonbase: name -> file under ``moonbase/study/data``.
-EXAMPLES = {"surface-or-orbit": "surface_or_orbit.toml", "reactor-partner": "reactor_partner.toml"}
+EXAMPLES = {
+    "surface-or-orbit": "surface_or_orbit.toml",
+    "reactor-partner": "reactor_partner.toml",
+    "two-sites": "two_sites.toml",
+}
 
 
 def example_path(name: str = "surface-or-orbit") -> Path:

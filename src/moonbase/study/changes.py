@@ -422,6 +422,10 @@ def withdraw_partner(data: dict, withdrawal, notes: list[str]) -> list[ChangePro
     return problems
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def join_partner(data: dict, joining, notes: list[str]) -> list[ChangeProblem]:
     """Partner ``joining.partner`` joins with its contributions, elements, launchers and
     experiments (:class:`~moonbase.study.models.Joining`)."""

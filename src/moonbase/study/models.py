@@ -85,7 +85,7 @@ class StudyOptions(_Model):
 
     ``terrain``: ``"packaged"`` (the packaged LOLA-derived DEM, with the global far field when
     ``far_field``), ``"synthetic"`` (the documented synthetic terrain, for tests and demos) or a
-    DEM file (relative to the study file). ``site_survey_days`` and ``site_azimuths`` are the site
+    DEM file (relative to the study file). ``survey_days`` and ``n_azimuths`` are the site
     stage's survey span and horizon azimuths (:func:`moonbase.site.stage.choose_site`; shorter and
     coarser only for quick looks).
     """
@@ -97,8 +97,8 @@ class StudyOptions(_Model):
     closure_iterations: Annotated[int, Field(ge=0)] = 5
     terrain: Annotated[str, StringConstraints(min_length=1)] = "packaged"
     far_field: bool = True
-    site_survey_days: Annotated[int, Field(ge=1, le=3660)] = 365
-    site_azimuths: Annotated[int, Field(ge=8, le=3600)] = 360
+    survey_days: Annotated[int, Field(ge=1, le=3660)] = 365
+    n_azimuths: Annotated[int, Field(ge=8, le=3600)] = 360
 
 
 class Pareto(_Model):

@@ -305,8 +305,8 @@ def run_study(
             study.seed,
             plan_options,
             terrain,
-            options.site_survey_days,
-            options.site_azimuths,
+            options.survey_days,
+            options.n_azimuths,
             cache_text,
             str(out.resolve()),
         )
@@ -376,8 +376,8 @@ def _site_job(scenario, study, terrain, cache_text, site_jobs) -> str | None:
         start=study.as_of,
         stop=stop,
         search_radius_km=scenario.site.search_radius_km,
-        n_azimuths=study.options.site_azimuths,
-        survey_days=study.options.site_survey_days,
+        n_azimuths=study.options.n_azimuths,
+        survey_days=study.options.survey_days,
     )
     if key not in site_jobs:
         site_jobs[key] = SiteJob(
@@ -387,8 +387,8 @@ def _site_job(scenario, study, terrain, cache_text, site_jobs) -> str | None:
             study.as_of,
             stop,
             scenario.site.search_radius_km,
-            study.options.site_survey_days,
-            study.options.site_azimuths,
+            study.options.survey_days,
+            study.options.n_azimuths,
             cache_text,
         )
     return key
