@@ -24,6 +24,7 @@ SKIP = ("moonbase.cli", "moonbase.__main__")
 #: (a package added later) go under "More packages".
 SECTIONS = (
     ("The plan", ("moonbase", "moonbase.spine", "moonbase.closure", "moonbase.pipeline")),
+    ("Studies", ("moonbase.study",)),
     ("Scenario", ("moonbase.scenario",)),
     ("Environment", ("moonbase.time", "moonbase.ephemeris")),
     ("Site", ("moonbase.terrain", "moonbase.site")),
