@@ -443,8 +443,8 @@ def join_partner(data: dict, joining, notes: list[str]) -> list[ChangeProblem]:
         data[section] = data[section] + [dict(item) for item in getattr(joining, section)]
     values = [c.get("value_musd") for c in joining.partner.get("contributions", [])]
     worth = sum(v for v in values if isinstance(v, int | float))
-    what = [f"{len(getattr(joining, s))} {s}" for s in ("elements", "launchers", "experiments")] + (
-        [f"{worth:g} M$ of contributions"] if worth else []
-    )
+    sections = ("elements", "launchers", "experiments")
+    what = [_count(len(getattr(joining, s)), _SINGULAR[s]) for s in sections]
+    what += [f"{worth:g} M$ of contributions"] if worth else []
     notes.append(f"{pid} joins with " + ", ".join(what))
     return []
