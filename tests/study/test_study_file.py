@@ -246,3 +246,11 @@ def test_cli_argument_mistakes_are_one_line(args, field, capsys, tmp_path):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith(f"moonbase: error: {field}:"), err
+
+
+def test_the_pareto_figures_a_study_file_may_name_are_the_comparisons():
+    from moonbase.study.figures import FIGURES
+    from moonbase.study.models import FIGURE_NAMES, Pareto
+
+    assert set(FIGURE_NAMES) == set(FIGURES)
+    assert set(Pareto.model_fields["x"].annotation.__args__) == set(FIGURES)
