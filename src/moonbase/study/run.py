@@ -16,6 +16,7 @@ process, without Dask; otherwise a ``LocalCluster`` of ``workers`` processes, or
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -402,6 +403,16 @@ def _site_or_none(job: SiteJob) -> SiteOutcome | None:
         return None
 
 
+def worker_threads(workers: int) -> dict[str, str]:
+    """Environment of each local worker: its share of the cores for the compiled kernels.
+
+    A plan's site stage runs numba's parallel loops on every core it sees; ``workers`` processes
+    each doing so would ask for ``workers`` times the cores.
+    """
+    share = str(max(1, (os.cpu_count() or 1) // workers))
+    return {"NUMBA_NUM_THREADS": share, "OMP_NUM_THREADS": share}
+
+
 def _run_dask(runnable, site_jobs, workers, scheduler, client, progress, timeout_s):
     from distributed import Client, LocalCluster, as_completed
 
@@ -417,6 +428,7 @@ def _run_dask(runnable, site_jobs, workers, scheduler, client, progress, timeout
                     threads_per_worker=1,
                     dashboard_address=None,
                     scheduler_kwargs={"dashboard_address": ":0"},  # no fixed port, no warning
+                    env=worker_threads(max(1, workers)),
                 )
                 client = own_client = Client(own_cluster)
         used = len(client.scheduler_info().get("workers", {}))
