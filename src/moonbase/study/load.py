@@ -169,9 +169,12 @@ def _variant(study: Study, index: int, raw, taken: set[str]) -> VariantSpec:
     name = raw.get("name") if isinstance(raw, dict) else None
     label = name if isinstance(name, str) and name else f"variants[{index}]"
 
+    described = raw.get("description") if isinstance(raw, dict) else None
+    described = described if isinstance(described, str) else ""
+
     def failed(path: tuple, message: str, hint: str | None = None, *, scenario=False):
         text = _one_line(study, prefix, label, path, message, hint, scenario)
-        return VariantSpec(label, None, failure=text)
+        return VariantSpec(label, None, failure=text, description=described)
 
     if not isinstance(raw, dict):
         return failed((), "expected a [[variants]] table")
@@ -199,19 +202,18 @@ def _spec(study: Study, prefix: tuple, variant: Variant, kind: str) -> VariantSp
         scenario, notes = apply_variant(base, variant)
     except ScenarioError as error:
         text = _one_line(study, prefix, label, ("base",), str(error), None, False)
-        return VariantSpec(label, None, failure=text, kind=kind)
     except InputError as error:
         text = _one_line(study, prefix, label, ("base",), error.message, error.hint, False)
-        return VariantSpec(label, None, failure=text, kind=kind)
     except ChangeError as error:
         first: ChangeProblem = error.problems[0]
         more = len(error.problems) - 1
         message = first.message + (f" (and {more} more)" if more else "")
         text = _one_line(study, prefix, label, first.path, message, first.hint, first.scenario)
-        return VariantSpec(label, None, failure=text, kind=kind)
-    return VariantSpec(
-        label, scenario, notes=notes, kind=kind, description=variant.description or ""
-    )
+    else:
+        return VariantSpec(
+            label, scenario, notes=notes, kind=kind, description=variant.description or ""
+        )
+    return VariantSpec(label, None, failure=text, kind=kind, description=variant.description or "")
 
 
 def _one_line(study, prefix, label, path, message, hint, scenario) -> str:

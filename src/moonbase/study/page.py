@@ -167,6 +167,19 @@ def _partners(result) -> list[str]:
     return seen
 
 
+def _sharing(result) -> list[str]:
+    """The partners with an entitlement or a delivered share in some variant (the page's columns)."""
+    return [
+        pid
+        for pid in _partners(result)
+        if any(
+            (o.partners.get(pid, {}).get(key) or 0) > 0
+            for o in result.outcomes
+            for key in ("entitlement_percent", "delivered_percent")
+        )
+    ]
+
+
 def pareto_figure(result) -> go.Figure:
     """The two chosen figures of the variants that ran, the Pareto front joined by a line."""
     study = result.study
@@ -198,11 +211,27 @@ def pareto_figure(result) -> go.Figure:
         height=480,
         margin={"t": 60, "l": 60, "r": 20, "b": 50},
     )
-    if fx.unit == "date":
-        figure.update_xaxes(type="date")
-    if fy.unit == "date":
-        figure.update_yaxes(type="date")
+    for unit, values, update in (
+        (fx.unit, [o.figures[x] for o in done], figure.update_xaxes),
+        (fy.unit, [o.figures[y] for o in done], figure.update_yaxes),
+    ):
+        if unit == "date" and values:
+            update(type="date", tickformat="%Y-%m", range=_date_range(values))
     return figure
+
+
+def _date_range(values: list[str]) -> list[str]:
+    """An axis range around ISO dates, at least a year wide (one date alone is not a scale).
+
+    >>> _date_range(["2035-02-01"])
+    ['2034-08-02', '2035-08-03']
+    """
+    from datetime import date, timedelta
+
+    days = [date.fromisoformat(v) for v in values]
+    low, high = min(days), max(days)
+    pad = max(timedelta(days=183) - (high - low) / 2, (high - low) / 10)
+    return [(low - pad).isoformat(), (high + pad).isoformat()]
 
 
 def _better(figure) -> str:
@@ -233,7 +262,8 @@ def write_study(result) -> dict[str, Path]:
 def render_page(result, data: dict) -> str:
     """The HTML text of ``study.html``."""
     study = result.study
-    partners = _partners(result)
+    partners = _sharing(result)
+    others = [p for p in _partners(result) if p not in partners]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     where = (
         f"scheduler {result.scheduler}"
@@ -258,7 +288,14 @@ def render_page(result, data: dict) -> str:
         "<h2>Variants</h2>",
         "<p class='note'>One row per variant; its name opens its own report. Bold: on the Pareto "
         "front of the plot below. Delivered shares are each partner's share of the science "
-        "delivered, in %.</p>",
+        "delivered, in %"
+        + (
+            f" (partners with no entitlement and no science in any variant left out: "
+            f"{_e(', '.join(others))})"
+            if others
+            else ""
+        )
+        + ".</p>",
         _variants_table(result, partners, data),
         "<h2>Pareto plot</h2>",
         pio.to_html(
@@ -283,8 +320,11 @@ def render_page(result, data: dict) -> str:
     parts += _what_if_sections(data["what_if"])
     parts.append("<h2>Changes of each variant</h2><ul id='changes'>")
     for outcome in result.outcomes:
-        text = "; ".join(outcome.notes) or "none (the base as it is)"
-        described = f" {_e(outcome.description)}." if outcome.description else ""
+        if outcome.ok:
+            text = "; ".join(outcome.notes) or "none (the base as it is)"
+        else:
+            text = "failed (see above)"
+        described = f" {_e(outcome.description.rstrip('.'))}." if outcome.description else ""
         parts.append(f"<li><b>{_e(outcome.name)}</b>:{described} {_e(text)}</li>")
     parts.append("</ul></body></html>")
     return "\n".join(p for p in parts if p)
@@ -322,7 +362,7 @@ def _cell(column: str, figures: dict) -> str:
     if column == "closure":
         if figures.get("closed"):
             fixes = figures.get("closure_fixes", 0)
-            return f"closed ({fixes} fixes)" if fixes else "closed"
+            return f"closed ({fixes} fix{'es' if fixes > 1 else ''})" if fixes else "closed"
         unmet = figures.get("unmet") or []
         return "unmet: " + ", ".join(unmet) if unmet else "not closed"
     if column == "site":
