@@ -254,3 +254,32 @@ def test_the_pareto_figures_a_study_file_may_name_are_the_comparisons():
 
     assert set(FIGURE_NAMES) == set(FIGURES)
     assert set(Pareto.model_fields["x"].annotation.__args__) == set(FIGURES)
+
+
+def test_what_if_mistakes_name_the_what_if(write_study_file, tmp_path, capsys):
+    path = write_study_file(
+        '[what_if]\n[[what_if.withdraw]]\npartner = "Z"\n\n'
+        '[[what_if.join]]\n[what_if.join.partner]\nid = "D"\nname = "D"\nagency = "D"\n'
+        'colour = "red"\n'
+    )
+    baseline, withdraw, join = load_study(path).variants
+    assert baseline.name == "baseline" and baseline.scenario is not None
+    line = _line(path, "partner = ")
+    assert withdraw.failure.startswith(
+        f"study.toml:{line}: variant 'withdraw-Z': what_if.withdraw[0].partner: no partner 'Z'"
+    )
+    line = _line(path, "colour")
+    assert join.failure.startswith(
+        f"study.toml:{line}: variant 'join-D': what_if.join[0].partner.colour: unknown key"
+    )
+    # the same partner in a file of its own, on the command line: an error before any planning
+    joining = tmp_path / "join.toml"
+    joining.write_text('[partner]\nid = "D"\nname = "D"\nagency = "D"\ncolour = "red"\n')
+    code = main(
+        ["study", "--base", str(TINY), "--what-if", f"join:{joining}", "--as-of", "2030-01-01"]
+        + ["--out", str(tmp_path / "out")]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("moonbase: error: join.toml:5: partner.colour: unknown key 'colour'")
+    assert not (tmp_path / "out").exists()

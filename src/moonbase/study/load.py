@@ -24,7 +24,7 @@ from moonbase.errors import InputError
 from moonbase.scenario import BUILTIN_SCENARIOS, Scenario, ScenarioError
 from moonbase.scenario.problems import format_path
 from moonbase.scenario.toml_lines import line_map, line_of
-from moonbase.study.changes import ChangeError, ChangeProblem, apply_variant
+from moonbase.study.changes import ChangeError, ChangeProblem, apply_variant, check_keys
 from moonbase.study.models import Joining, Pareto, StudyFile, StudyOptions, Variant, Withdrawal
 
 __all__ = [
@@ -193,7 +193,11 @@ def _variant(study: Study, index: int, raw, taken: set[str]) -> VariantSpec:
     return _spec(study, prefix, variant, "variant")
 
 
-def _spec(study: Study, prefix: tuple, variant: Variant, kind: str) -> VariantSpec:
+def _spec(
+    study: Study, prefix: tuple, variant: Variant, kind: str, inner: str | None = None
+) -> VariantSpec:
+    """The variant's scenario, or its failure; ``inner`` is the variant key that ``prefix``
+    already stands for (a what-if's ``withdraw`` or ``join``), left out of the field."""
     label = variant.name
     try:
         base = study.base_scenario
@@ -208,7 +212,10 @@ def _spec(study: Study, prefix: tuple, variant: Variant, kind: str) -> VariantSp
         first: ChangeProblem = error.problems[0]
         more = len(error.problems) - 1
         message = first.message + (f" (and {more} more)" if more else "")
-        text = _one_line(study, prefix, label, first.path, message, first.hint, first.scenario)
+        path = first.path
+        if inner is not None and not first.scenario and path[:1] == (inner,):
+            path = path[1:]
+        text = _one_line(study, prefix, label, path, message, first.hint, first.scenario)
     else:
         return VariantSpec(
             label, scenario, notes=notes, kind=kind, description=variant.description or ""
@@ -282,7 +289,7 @@ def _what_if_spec(study, prefix, variant, kind, taken) -> VariantSpec:
             False,
         )
         return VariantSpec(variant.name, None, failure=text, kind=kind)
-    return _spec(study, prefix, variant, kind)
+    return _spec(study, prefix, variant, kind, inner=kind)
 
 
 def _message(item: dict) -> str:
@@ -371,12 +378,22 @@ def load_joining(path: str | os.PathLike) -> Joining:
         ) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise InputError(f"{file.name}: {error}", field="--what-if") from None
+    lines = line_map(text)
     try:
-        return Joining.model_validate(data)
+        joining = Joining.model_validate(data)
     except ValidationError as error:
         item = error.errors()[0]
         path_ = tuple(item["loc"])
         raise InputError(
-            f"{file.name}:{line_of(line_map(text), path_)}: {format_path(path_)}: {_message(item)}",
+            f"{file.name}:{line_of(lines, path_)}: {format_path(path_)}: {_message(item)}",
             hint=_hint(item, path_, Joining) or "see `moonbase study --help` for the file's tables",
         ) from None
+    problems = check_keys(Variant(name="join", join=joining))
+    if problems:
+        first = problems[0]
+        path_ = first.path[1:]  # ("join", "partner", key) -> the file's ("partner", key)
+        raise InputError(
+            f"{file.name}:{line_of(lines, path_)}: {format_path(path_)}: {first.message}",
+            hint=first.hint,
+        )
+    return joining
