@@ -403,7 +403,7 @@ def _site_or_none(job: SiteJob) -> SiteOutcome | None:
         return None
 
 
-def worker_threads(workers: int) -> dict[str, str]:
+def _worker_threads(workers: int) -> dict[str, str]:
     """Environment of each local worker: its share of the cores for the compiled kernels.
 
     A plan's site stage runs numba's parallel loops on every core it sees; ``workers`` processes
@@ -428,7 +428,7 @@ def _run_dask(runnable, site_jobs, workers, scheduler, client, progress, timeout
                     threads_per_worker=1,
                     dashboard_address=None,
                     scheduler_kwargs={"dashboard_address": ":0"},  # no fixed port, no warning
-                    env=worker_threads(max(1, workers)),
+                    env=_worker_threads(max(1, workers)),
                 )
                 client = own_client = Client(own_cluster)
         used = len(client.scheduler_info().get("workers", {}))
