@@ -13,6 +13,7 @@ console = Console()
 
 _STAGES = {
     "site": "Site: horizons on the terrain, ranking the cells, the chosen cell's light ...",
+    "orbit": "Orbit node: the phase for the whole campaign, eclipses by the Earth and the Moon ...",
     "campaign": "Campaign: greedy baseline, CP-SAT and the Monte Carlo risk ...",
     "systems": "Systems and logistics: the station hour by hour, manifests on the flights ...",
     "closure": "Closure: does the station survive and its stores hold; fixing and re-planning ...",
@@ -106,6 +107,14 @@ def print_summary(summary: dict) -> None:
             f"Logistics: {logistics['flights_with_manifests']} of {logistics['carriers']} flights "
             f"to the station carry manifests ({manifested or 'nothing'}); "
             + (f"{short} stores short" if short else "every store holds its reserve")
+        )
+    orbit = summary.get("orbit")
+    if orbit:
+        console.print(
+            f"Orbit node {orbit['name']} ({orbit['family']}): phase {orbit['phase']:.4f} chosen "
+            f"for the span, longest eclipse {orbit['eclipse_max_min']:.1f} min (Earth's shadow "
+            f"{orbit['earth_eclipse_max_min']:.1f}, Moon's {orbit['moon_eclipse_max_min']:.1f}); "
+            f"{100 * orbit['delivered_fraction']:.1f} % of TLI mass reaches it"
         )
     closure = summary["closure"]
     console.print(

@@ -56,7 +56,7 @@ def close_station(
     (:func:`~moonbase.systems.sizing.size_component`).
     """
     if logistics is None:
-        systems, logistics = supply(systems, scenario, campaign)
+        systems, logistics = supply(systems, scenario, campaign, site)
     initial = check = check_survival(systems, tolerance_kwh=tolerance_kwh)
     initial_short = short = stock_shortfalls(logistics, systems)
     iterations: list[ClosureIteration] = []
