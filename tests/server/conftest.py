@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -23,6 +24,13 @@ from moonbase.store.pgcluster import create_database, find_pg_bin, throwaway_pos
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "out" / "test-artifacts" / "server"
+
+# The stand-in jobs (``portal_standins``) live beside this file; worker processes inherit the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
+
+#: Small job functions with the registry's signature, for tests of the job machinery.
+STANDINS = {kind: f"portal_standins:{kind}" for kind in ("optimise", "simulate", "schedule")}
 
 
 def pytest_configure(config):
@@ -111,9 +119,8 @@ def make_portal(db_url, **settings):
     from fastapi.testclient import TestClient
 
     from moonbase.server import Settings, create_app
-    from moonbase.server.jobs import standin_registry
 
-    settings.setdefault("registry", standin_registry())
+    settings.setdefault("registry", STANDINS)
     app = create_app(Settings(database_url=db_url, **settings))
     return app, TestClient(app)
 

@@ -42,7 +42,7 @@ def post_request(portal, who="cnsa", **changes):
 
 def test_health_openapi_and_every_route_is_documented(portal):
     health = portal.client.get("/api/health").json()
-    assert health["status"] == "ok" and health["revision"] == "0002"
+    assert health["status"] == "ok" and health["revision"] == "0003"
     assert set(health["jobs"]) == {"optimise", "simulate", "schedule"}
     spec = portal.client.get("/openapi.json").json()
     paths = set(spec["paths"])
@@ -525,11 +525,9 @@ def test_job_left_running_by_a_dead_server_resumes_from_its_checkpoint(db_url):
 
 
 def test_a_worker_that_dies_fails_its_job_and_the_next_job_still_runs(tmp_path):
-    from moonbase.server.jobs import standin_registry
+    from .conftest import STANDINS, Portal, make_portal, seed
 
-    from .conftest import Portal, make_portal, seed
-
-    registry = standin_registry() | {"optimise": "moonbase.server.standins:crash"}
+    registry = STANDINS | {"optimise": "portal_standins:crash"}
     app, client = make_portal(f"sqlite:///{tmp_path / 'p.sqlite3'}", registry=registry)
     with client:
         portal = Portal(client=client, app=app, tokens=seed(app.state.sessions))

@@ -16,6 +16,7 @@ from moonbase.store.models import (
     Result,
     ScenarioRecord,
     Token,
+    TokenPolicy,
 )
 from moonbase.store.tokens import (
     create_token,
@@ -23,6 +24,8 @@ from moonbase.store.tokens import (
     hash_token,
     issue_token,
     lookup_token,
+    set_token_policy,
+    token_policy,
 )
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "Result",
     "ScenarioRecord",
     "Token",
+    "TokenPolicy",
     "create_token",
     "database_url",
     "ensure_partner",
@@ -44,4 +48,6 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "migrate",
+    "set_token_policy",
+    "token_policy",
 ]
