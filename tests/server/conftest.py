@@ -149,14 +149,24 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """uvicorn in a thread of the test process, on a free loopback port."""
+    """uvicorn in a thread of the test process, on a free loopback port, configured as
+    ``moonbase serve`` configures it (``http`` replaces its HTTP protocol class)."""
 
-    def __init__(self, app):
+    def __init__(self, app, http=None):
         import uvicorn
+
+        from moonbase.server.limits import KEEP_ALIVE_S, header_timeout_protocol
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            http=http or header_timeout_protocol(),  # as `moonbase serve` serves it
+            timeout_keep_alive=int(KEEP_ALIVE_S),
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
