@@ -169,7 +169,9 @@ def test_an_unexpected_error_is_a_json_500_and_the_connection_survives(tmp_path,
     monkeypatch.setattr(portal_app, "is_embargoed", broken)
     auth = f"Authorization: Bearer {tokens['cnsa']}\r\n".encode()
     with LiveServer(app) as live, socket.create_connection(("127.0.0.1", live.port)) as sock:
-        status, headers, body = _http(sock, b"GET /api/products HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n")
+        status, headers, body = _http(
+            sock, b"GET /api/products HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n"
+        )
         assert status == 200  # nothing listed, nothing broken
         made = json.dumps({"name": "x"}).encode()
         post = b"POST /api/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -352,12 +354,12 @@ def test_readme_states_the_portals_scoping(portal):
     assert "every query is scoped by partner" not in section
     assert "scenarios, plans and simulations are the station's" in " ".join(section.split())
     c, h = portal.client, portal.h
-    scenario = c.post(
-        "/api/scenarios", headers=h("planner"), json={"name": "s", "body": {"x": 1}}
-    )
+    scenario = c.post("/api/scenarios", headers=h("planner"), json={"name": "s", "body": {"x": 1}})
     if scenario.status_code == 201:  # the library's model may refuse this stub: read a list then
         for who in ("cnsa", "ros", "esa"):
-            assert c.get(f"/api/scenarios/{scenario.json()['id']}", headers=h(who)).status_code == 200
+            assert (
+                c.get(f"/api/scenarios/{scenario.json()['id']}", headers=h(who)).status_code == 200
+            )
     with portal.sessions().begin() as session:
         session.add(Result(kind="plan", summary={"n": 1}, body={}))
         session.add(Result(kind="simulation", summary={"n": 2}, body={}))
@@ -475,4 +477,3 @@ def test_migration_detaches_a_second_result_of_a_job(tmp_path):
         days=89
     )
     engine.dispose()
-

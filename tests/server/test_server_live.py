@@ -49,7 +49,12 @@ def _start(data, port):
     """The portal on the stand-in jobs in its own process (``portal_server.py``)."""
     with open(data / "server.log", "ab") as log:
         return subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("portal_server.py")), str(data), str(port)],
+            [
+                sys.executable,
+                str(Path(__file__).with_name("portal_server.py")),
+                str(data),
+                str(port),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own group: a signal to the test's group does not reach it
