@@ -132,6 +132,55 @@ def portal(db_url):
         yield Portal(client=client, app=app, tokens=seed(app.state.sessions))
 
 
+#: Parameters of a quick plan job on :func:`small_scenario` (seconds, not minutes).
+QUICK_PLAN = {
+    "as_of": "2030-01-01",
+    "risk_runs": 20,
+    "campaign_time_limit_s": 3,
+    "science_time_limit_s": 3,
+    "close": False,
+}
+
+
+def small_scenario() -> dict:
+    """A small scenario document: ``moonbase scenario new --minimal``'s two partners and two
+    elements, an 18-month campaign and a 1 km site search, so a plan takes seconds."""
+    import tomllib
+    from datetime import date
+
+    from moonbase.scenario import Scenario
+    from moonbase.scenario.toml_io import template_path
+
+    document = tomllib.loads(template_path().read_text(encoding="utf-8"))
+    document["campaign"]["end"] = date(2031, 6, 30)
+    document["site"]["search_radius_km"] = 1.0
+    return Scenario.model_validate(document).model_dump(mode="json")
+
+
+@pytest.fixture(scope="session")
+def small_terrain(tmp_path_factory) -> dict:
+    """The server's site terrain for quick plans: a 12 km square of the packaged real DEM
+    around the small scenario's site (60 x 60 cells at 200 m), no far field."""
+    import json
+
+    import numpy as np
+
+    from moonbase.scenario import Scenario
+    from moonbase.terrain import reference_dem
+    from moonbase.terrain.projection import xy_of_latlon
+
+    site = Scenario.model_validate_json(json.dumps(small_scenario())).site
+    dem = reference_dem()
+    x, y = xy_of_latlon(site.latitude_deg, site.longitude_deg)
+    col = int((x - dem.x0_m) / dem.pixel_m)
+    row = int((dem.y0_m - y) / dem.pixel_m)
+    half = 30
+    path = tmp_path_factory.mktemp("terrain") / "crop.npy"
+    np.save(path, np.array(dem.elevation_m[row - half : row + half, col - half : col + half]))
+    corner = [dem.x0_m + (col - half) * dem.pixel_m, dem.y0_m - (row - half) * dem.pixel_m]
+    return {"dem": str(path), "corner_xy_m": corner, "pixel_m": dem.pixel_m, "far_field": False}
+
+
 def wait_job(portal: Portal, job_id: int, timeout_s: float = 60.0) -> dict:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
