@@ -8,7 +8,6 @@ check for the schedule). Another partner's rows must answer 404, exactly like mi
 from __future__ import annotations
 
 import hashlib
-import itertools
 import time
 from datetime import UTC, date, datetime, timedelta
 
