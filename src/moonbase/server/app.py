@@ -16,7 +16,7 @@ Every error is JSON ``{"message": str, "detail": [{"loc", "msg", "type"}, ...]}`
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -26,6 +26,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -40,7 +41,13 @@ from moonbase import __version__
 from moonbase.errors import InputError
 from moonbase.server import schemas as s
 from moonbase.server.jobs import LIBRARY_TARGETS, JobRunner, default_registry
-from moonbase.server.limits import AuthThrottle, BodyLimitMiddleware, ErrorMiddleware
+from moonbase.server.limits import (
+    AuthThrottle,
+    BodyLimitMiddleware,
+    ErrorMiddleware,
+    SummaryCache,
+    TokenCache,
+)
 from moonbase.server.rules import (
     Principal,
     RequestLimits,
@@ -127,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registry = settings.registry or default_registry()
     runner = JobRunner(url, sessions, registry, workers=settings.workers, terrain=settings.terrain)
     throttle = AuthThrottle(settings.auth_failures, settings.auth_window_s)
+    known = TokenCache()
+    summaries = SummaryCache()
     state: dict[str, Any] = {"revision": ""}
 
     @asynccontextmanager
@@ -156,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runner = runner
     app.state.settings = settings
     app.state.throttle = throttle
+    app.state.tokens = known
 
     # ---- errors: always JSON, always a 4xx for the caller's mistakes --------------------------
     @app.exception_handler(RequestValidationError)
@@ -223,15 +233,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # ---- dependencies -----------------------------------------------------------------------
     PathId = Annotated[int, PathParam(ge=1, le=s.MAX_ID)]
 
-    def db() -> Iterator[Session]:
-        with sessions() as session:
+    async def db() -> AsyncIterator[Session]:
+        # Made and closed on the event loop (no I/O until the endpoint's thread uses it): one
+        # thread hop per request, the endpoint's, instead of three.
+        session = sessions()
+        try:
             yield session
+        finally:
+            session.close()
 
     DB = Annotated[Session, Depends(db)]
 
-    def principal(
+    def _lookup(token: str) -> tuple[Principal, datetime] | None:
+        with sessions() as session:
+            row = lookup_token(session, token)
+            if row is None:
+                return None
+            who = Principal(token_id=row.id, partner_id=row.partner_id, role=row.role)
+            return who, _as_utc(row.expires_at)
+
+    async def principal(
         request: Request,
-        session: DB,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
         address = request.client.host if request.client else "unknown"
@@ -248,15 +270,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "missing token: send 'Authorization: Bearer <token>' (ask your partner admin for one)",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        row = lookup_token(session, credentials.credentials)
-        if row is None:
+        token = credentials.credentials
+        found = known.get(token)
+        if found is None:
+            found = await run_in_threadpool(_lookup, token)
+            if found is not None:
+                known.put(token, found)
+        if found is None or found[1] <= datetime.now(UTC):
             throttle.failed(address)
             raise HTTPException(
                 401,
                 "unknown, revoked or expired token (ask your partner admin for a new one)",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        return Principal(token_id=row.id, partner_id=row.partner_id, role=row.role)
+        return found[0]
 
     Who = Annotated[Principal, Depends(principal)]
 
@@ -387,6 +414,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(409, f"token {token_id} was already revoked")
         row.revoked, row.revoked_at, row.revoked_by = True, utcnow(), who.token_id
         session.commit()
+        known.drop(row.id)  # the revocation bites at once
         return _token_out(row)
 
     @app.get("/api/token-policy", response_model=s.TokenPolicyOut, tags=["tokens"])
@@ -484,9 +512,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return job
 
     # ---- results: plans, simulations, schedules ---------------------------------------------
-    def _results(kind: str, session: Session, response: Response) -> list:
-        query = select(Result).where(Result.kind == kind).order_by(Result.id.desc()).limit(200)
-        return listed(session, query, s.ResultSummary, response)
+    def _results(kind: str, session: Session, response: Response) -> Response:
+        """The newest 200 results of ``kind`` as summaries. Results never change once stored,
+        so each one's summary is serialized once and kept (by id); a listing reads only ids."""
+        query = select(Result.id).where(Result.kind == kind).order_by(Result.id.desc()).limit(200)
+        ids = list(session.scalars(query))
+        missing = [i for i in ids if summaries.get(i) is None]
+        bad: list[int] = []
+        if missing:
+            try:
+                rows = list(session.scalars(select(Result).where(Result.id.in_(missing))))
+            except OperationalError:
+                raise
+            except Exception:  # a row that cannot be read back: find which, keep the others
+                session.rollback()
+                full = select(Result).where(Result.id.in_(missing)).order_by(Result.id.desc())
+                rows = listed(session, full, s.ResultSummary, response)
+            for row in rows:
+                try:
+                    out = s.ResultSummary.model_validate(row, from_attributes=True)
+                except ValidationError:
+                    bad.append(row.id)
+                    continue
+                summaries.put(row.id, out.model_dump_json().encode())
+        parts = [part for part in (summaries.get(i) for i in ids) if part is not None]
+        headers = dict(response.headers)
+        if bad:
+            log.error("unreadable rows in results: %s", bad)
+            headers["X-Unreadable-Rows"] = "results " + ",".join(map(str, sorted(bad)))
+        return Response(
+            b"[" + b",".join(parts) + b"]", media_type="application/json", headers=headers
+        )
 
     def _result(kind: str, result_id: int, session: Session) -> Result:
         row = session.get(Result, result_id)
@@ -744,6 +800,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return RedirectResponse("/static/index.html")
 
     return app
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _attachment(name: str, product_id: int) -> str:

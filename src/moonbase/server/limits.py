@@ -5,6 +5,10 @@
 * :class:`ErrorMiddleware` answers any error the app did not handle with a JSON 500 of the
   same shape as every other error (``{"message", "detail"}``) and keeps the connection usable;
   it also marks every response ``X-Content-Type-Options: nosniff``.
+* :class:`TokenCache` remembers recently checked tokens for a few seconds, so most requests
+  need no token query.
+* :class:`SummaryCache` keeps the serialized summaries of stored results (which never
+  change once stored), so listing plans reads only their ids.
 * :class:`AuthThrottle` counts failed token checks per client address: past the limit the
   address gets ``429`` with ``Retry-After`` until its oldest failure leaves the window.
 * :func:`header_timeout_protocol` is uvicorn's HTTP/1.1 protocol with a header-read timeout:
@@ -29,6 +33,7 @@ __all__ = [
     "AuthThrottle",
     "BodyLimitMiddleware",
     "ErrorMiddleware",
+    "TokenCache",
     "error_body",
     "header_timeout_protocol",
 ]
@@ -90,15 +95,22 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        has_body = False
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
                     too_large = int(value) > self.max_bytes
+                    has_body = has_body or int(value) > 0
                 except ValueError:
                     too_large = True
                 if too_large:
                     await self._reject(send)
                     return
+            elif name == b"transfer-encoding":
+                has_body = True
+        if not has_body:  # nothing to read (a GET): no buffering, no timer
+            await self.app(scope, receive, send)
+            return
         # Read the whole body (at most max_bytes) before the app sees it, then replay it.
         chunks: list[bytes] = []
         seen = 0
@@ -212,6 +224,72 @@ class AuthThrottle:
             self._seen.move_to_end(address)
             while len(self._seen) > self.max_addresses:
                 self._seen.popitem(last=False)
+
+
+class TokenCache:
+    """Tokens checked in the last ``ttl_s`` seconds: token -> (principal, expiry), by digest.
+
+    A revocation through this server drops the entry at once (:meth:`drop`); one made by
+    another process sharing the database bites within ``ttl_s``. Expiry is checked by the
+    caller on every use. At most ``max_entries`` (the oldest go first). Thread-safe.
+    """
+
+    def __init__(self, ttl_s: float = 5.0, max_entries: int = 10_000):
+        self.ttl_s = float(ttl_s)
+        self.max_entries = int(max_entries)
+        self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(token: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, token: str):
+        key = self._key(token)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= time.monotonic():
+                return None
+            return entry[1]
+
+    def put(self, token: str, value) -> None:
+        with self._lock:
+            self._entries[self._key(token)] = (time.monotonic() + self.ttl_s, value)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def drop(self, token_id: int) -> None:
+        """Forget the token with id ``token_id`` (its value's first item is its principal)."""
+        with self._lock:
+            for key, (_, value) in list(self._entries.items()):
+                if getattr(value[0], "token_id", None) == token_id:
+                    del self._entries[key]
+
+
+class SummaryCache:
+    """Serialized result summaries by result id (results never change once stored), the
+    ``max_entries`` most recently used. Thread-safe."""
+
+    def __init__(self, max_entries: int = 2000):
+        self.max_entries = int(max_entries)
+        self._entries: OrderedDict[int, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, result_id: int) -> bytes | None:
+        with self._lock:
+            value = self._entries.get(result_id)
+            if value is not None:
+                self._entries.move_to_end(result_id)
+            return value
+
+    def put(self, result_id: int, value: bytes) -> None:
+        with self._lock:
+            self._entries[result_id] = value
+            self._entries.move_to_end(result_id)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
 
 @functools.cache

@@ -10,6 +10,7 @@ in this package (``moonbase/store/migrations``).
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -81,6 +82,8 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
         kwargs["poolclass"] = NullPool
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if pool:  # as many as the server's threads, so connections are not opened per request
+            kwargs.update(pool_size=40, max_overflow=20)
     elif pool:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_engine(url, **kwargs)
@@ -88,7 +91,37 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
         # pysqlite opens its transaction lazily at the first write, so a read-then-write
         # session takes the write lock (waiting up to the busy timeout) only when it writes.
         event.listen(engine, "connect", _sqlite_pragmas)
+        _serialize_writes(engine)
     return engine
+
+
+def _serialize_writes(engine: Engine, wait_s: float = 30.0) -> None:
+    """One writing transaction at a time in this process, queued on a lock.
+
+    SQLite takes one writer at a time; a second one polls for the lock with growing sleeps
+    (its busy handler), so under many concurrent writes most of the time goes to sleeping
+    writers. Here a connection takes the process's write lock at its first statement that
+    is not a read and gives it back at commit, rollback or check-in: writers of this process
+    queue on the lock and go in as soon as it is free (other processes, such as job workers,
+    still meet SQLite's own lock).
+    """
+    lock = threading.Lock()
+
+    def take(connection, _cursor, statement, *_args) -> None:
+        info = connection.info
+        if info.get("writing") or statement.lstrip()[:6].upper() in ("SELECT", "PRAGMA"):
+            return
+        info["writing"] = lock.acquire(timeout=wait_s)  # else: SQLite's busy timeout decides
+
+    def give(connection, *_args) -> None:
+        if connection.info.pop("writing", False):
+            lock.release()
+
+    event.listen(engine, "before_cursor_execute", take)
+    event.listen(engine, "commit", give)
+    event.listen(engine, "rollback", give)
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: give(record))
+    event.listen(engine.pool, "reset", lambda _dbapi, record, *_: give(record))
 
 
 def _where(url: str) -> str:
