@@ -80,6 +80,20 @@ __all__ = ["Settings", "create_app"]
 
 MAX_BODY_BYTES = 512 * 1024
 
+#: Errors any operation may answer, each with an :class:`~moonbase.server.schemas.ErrorOut` body.
+ERRORS = {
+    400: "the body is not JSON, or nested too deeply",
+    401: "missing, unknown, revoked or expired token",
+    403: "the token's role may not do this",
+    404: "no such row, or not visible to the caller's partner",
+    408: "the request body did not arrive in time",
+    409: "the row's state does not allow this",
+    413: "the request body is too large",
+    429: "too many wrong tokens from this address; see Retry-After",
+    500: "a server error (nothing was changed by the request)",
+    503: "the database is busy or unreachable; see Retry-After",
+}
+
 log = logging.getLogger(__name__)
 
 
@@ -158,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "simulate, schedule) run in worker processes."
         ),
         lifespan=lifespan,
+        responses={code: {"model": s.ErrorOut, "description": why} for code, why in ERRORS.items()},
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(ErrorMiddleware)
@@ -179,8 +194,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         message = f"{'.'.join(first['loc'][1:]) or 'body'}: {first['msg']}"
         return JSONResponse(status_code=422, content={"message": message, "detail": details})
 
+    def _allowed(request: Request) -> str:
+        """Every method of every route at the request's path (each route has one method)."""
+        from starlette.routing import Match
+
+        methods: set[str] = set()
+        for route in app.routes:
+            match, _ = route.matches(request.scope)
+            if match != Match.NONE:
+                methods.update(getattr(route, "methods", None) or ())
+        return ", ".join(sorted(methods))
+
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed(request)}
         detail = exc.detail
         if isinstance(detail, list) and detail:
             first = detail[0]
@@ -193,7 +222,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(
             status_code=exc.status_code,
             content={"message": message, "detail": detail},
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(InputError)
@@ -203,7 +232,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             content={
                 "message": exc.one_line(),
                 "detail": [
-                    {"loc": ["body", exc.field or ""], "msg": exc.message, "hint": exc.hint}
+                    {
+                        "loc": ["body", exc.field or ""],
+                        "msg": exc.message,
+                        "hint": exc.hint,
+                        "type": "value_error",
+                    }
                 ],
             },
         )
@@ -769,7 +803,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get(
         "/api/products/{product_id}/content",
         tags=["products"],
-        responses={200: {"content": {"text/plain": {}}}, 404: {}},
+        responses={200: {"content": {"*/*": {}}, "description": "the content, a download"}},
     )
     def get_product_content(product_id: PathId, who: Who, session: DB) -> Response:
         """The product's content as a download (an attachment, never rendered by a browser)."""
@@ -845,7 +879,12 @@ def _check_scenario(body: dict) -> None:
     problems = check_scenario(scenario)
     if problems:
         details = [
-            {"loc": ["body", f"body.{p.field}"], "msg": p.message, "hint": p.hint}
+            {
+                "loc": ["body", f"body.{p.field}"],
+                "msg": p.message,
+                "hint": p.hint,
+                "type": "value_error",
+            }
             for p in problems[:50]
         ]
         raise HTTPException(422, detail=details)

@@ -100,6 +100,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every error's body: a one-line ``message`` and the ``detail`` items it sums up."""
+
+    message: str
+    detail: list[ErrorItem]
+
+
 class Me(BaseModel):
     partner_id: str
     partner_name: str
