@@ -54,6 +54,7 @@ from moonbase.site.stage import SiteChoice, SiteTerrain, choose_site, site_terra
 from moonbase.systems.stage import StationRun, run_station_with
 
 __all__ = [
+    "ORBIT_KEYS",
     "SUMMARY_KEYS",
     "UNMET_KEYS",
     "Plan",
@@ -119,23 +120,24 @@ SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "closure": ("closed", "iterations", "fixes", "unmet"),
     "science": ("runs", "value", "data_made_gbit", "data_sent_gbit", "shares"),
-    # null when the plan has no orbit node
-    "orbit": (
-        "name",
-        "family",
-        "phase",
-        "default_phase",
-        "eclipse_max_min",
-        "earth_eclipse_max_min",
-        "moon_eclipse_max_min",
-        "eclipses",
-        "default_phase_eclipse_max_min",
-        "earth_visible_percent",
-        "insertion_delta_v_km_s",
-        "delivered_fraction",
-        "station",
-    ),
 }
+
+#: The keys of ``summary.json``'s ``orbit`` section (null when the plan has no orbit node).
+ORBIT_KEYS: tuple[str, ...] = (
+    "name",
+    "family",
+    "phase",
+    "default_phase",
+    "eclipse_max_min",
+    "earth_eclipse_max_min",
+    "moon_eclipse_max_min",
+    "eclipses",
+    "default_phase_eclipse_max_min",
+    "earth_visible_percent",
+    "insertion_delta_v_km_s",
+    "delivered_fraction",
+    "station",
+)
 
 #: The fields of each entry of :attr:`Plan.unmet` (``summary.json``'s ``unmet`` list).
 UNMET_KEYS = ("need", "amount", "unit", "cause")

@@ -121,7 +121,7 @@ def _serialize_writes(engine: Engine, wait_s: float = 30.0) -> None:
     event.listen(engine, "commit", give)
     event.listen(engine, "rollback", give)
     event.listen(engine.pool, "checkin", lambda _dbapi, record: give(record))
-    event.listen(engine.pool, "reset", lambda _dbapi, record, *_: give(record))
+    event.listen(engine.pool, "reset", lambda _dbapi, record, _state: give(record))
 
 
 def _where(url: str) -> str:
