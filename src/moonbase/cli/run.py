@@ -27,6 +27,11 @@ def run(
     scenario: Path | None = typer.Option(
         None, "--scenario", help="Scenario TOML (default: the built-in ILRS reference)."
     ),
+    builtin: str | None = typer.Option(
+        None,
+        "--builtin",
+        help="A built-in scenario by name instead (ilrs-reference, ilrs-orbital-node).",
+    ),
     as_of: str | None = typer.Option(
         None,
         "--as-of",
@@ -55,10 +60,20 @@ def run(
     from moonbase.site.stage import site_terrain
 
     loaded = None
+    if scenario is not None and builtin is not None:
+        from moonbase.errors import InputError
+
+        raise InputError(
+            "give --scenario or --builtin, not both", field="--builtin", hint="drop one of them"
+        )
     if scenario is not None:
         from moonbase.scenario import load_scenario
 
         loaded = load_scenario(scenario)
+    elif builtin is not None:
+        from moonbase.scenario import builtin_scenario
+
+        loaded = builtin_scenario(builtin)
     terrain = site_terrain(
         dem,
         corner_xy_m=_parse_corner(dem_corner),
