@@ -127,6 +127,13 @@ def test_deterministic_limit_every_sample_is_the_nominal_plan(small_plan):
             target = fraction * risk.fair_share * (1 - config.share_tolerance)
             np.testing.assert_array_equal(p, ((expected >= target) & (expected > 0)) * 1.0)
     assert set(np.unique(risk.probability_table().iloc[:, 2:].to_numpy())) <= {0.0, 1.0}
+    # against the contract: contributions of 600 and 400 M$ give 60 % and 40 % by hand
+    np.testing.assert_allclose(risk.entitlement, [0.6, 0.4], rtol=1e-12)
+    last = int(risk.years[-1])
+    a_share = final[risk.partners.index("AGENCY-A")]
+    assert 0.5 * 0.6 * 0.99 <= a_share < 0.6  # A asks for less than its 60 %
+    assert risk.probability_at_least(0.5, basis="entitlement").loc["AGENCY-A", last] == 1.0
+    assert risk.probability_at_least(1.0, basis="entitlement").loc["AGENCY-A", last] == 0.0
 
 
 def test_a_sample_with_the_plans_arrivals_and_seed_is_the_plan(small_plan):
@@ -207,6 +214,28 @@ def test_campaign_part_is_the_campaign_monte_carlo(small_plan):
     np.testing.assert_array_equal(risk.campaign.completion_bucket, campaign.completion_bucket)
     np.testing.assert_array_equal(risk.campaign.lost, campaign.lost)
     assert risk.campaign.probability_by() == campaign.probability_by()
+
+
+def test_campaign_arrivals_come_from_the_same_draws(small_plan):
+    from moonbase.campaign.risk import simulate_chunk
+    from moonbase.study.montecarlo import operating_dates
+
+    config = PlanRiskConfig(launch_failures=False, campaign=QUIET)
+    spec, _ = compile_plan_risk(small_plan, config)
+    seed = np.random.SeedSequence(11)
+    with_arrivals = simulate_chunk(spec.campaign, seed, 5, arrivals=True)
+    # no failure, slip or delay: every run's dates are the plan's own arrivals
+    for ready in with_arrivals["ready_bucket"]:
+        dates = operating_dates(spec.element_ids, spec.bucket_starts, ready)
+        assert dates == small_plan.campaign.arrivals()
+    spec, _ = compile_plan_risk(small_plan, PlanRiskConfig())
+    with_arrivals = simulate_chunk(spec.campaign, seed, 50, arrivals=True)
+    without = simulate_chunk(spec.campaign, seed, 50)
+    assert set(with_arrivals) - set(without) == {"ready_bucket"}
+    for key, value in without.items():
+        np.testing.assert_array_equal(with_arrivals[key], value)
+    basic = with_arrivals["ready_bucket"][:, spec.campaign.basic].max(axis=1)
+    np.testing.assert_array_equal(basic, without["completion_bucket"])
 
 
 @pytest.fixture(scope="module")

@@ -641,22 +641,29 @@ class PlanRisk:
         index = len(self.years) - 1 if year is None else self._year_index(year)
         return self.usage[:, :, : index + 1].sum(axis=2)
 
-    def probability_at_least(self, fraction: float) -> pd.DataFrame:
+    def probability_at_least(self, fraction: float, *, basis: str = "fair") -> pd.DataFrame:
         """P(delivered share >= ``fraction`` of the fair share), partners by years.
 
         Counting runs up to the end of each year; a share short of the target by at most
         ``share_tolerance`` of it meets it, a partner that gets nothing never does; NaN for a
-        partner whose fair share is 0 (it asks for nothing).
+        partner whose target is 0 (it asks for nothing). ``basis="entitlement"`` measures
+        against the scenario's entitlement instead (a partner that asks for less than its
+        entitlement never reaches it, whatever the risk).
         """
         from moonbase.science.shares import shares_of
 
+        if basis not in ("fair", "entitlement"):
+            raise InputError(
+                f"unknown basis {basis!r}", field="basis", hint="use 'fair' or 'entitlement'"
+            )
         cumulative = np.cumsum(self.usage, axis=2)  # (runs, partners, years)
         shares = np.nan_to_num(shares_of(cumulative, axis=1), nan=0.0)
-        basis = np.nan_to_num(self.fair_share, nan=0.0)
-        target = fraction * basis[None, :, None] * (1.0 - self.config.share_tolerance)
+        share = self.fair_share if basis == "fair" else self.entitlement
+        share = np.nan_to_num(share, nan=0.0)
+        target = fraction * share[None, :, None] * (1.0 - self.config.share_tolerance)
         met = (shares >= target) & (shares > 0)
         probability = met.mean(axis=0)
-        probability[basis <= 0, :] = np.nan
+        probability[share <= 0, :] = np.nan
         return pd.DataFrame(probability, index=list(self.partners), columns=self.years.tolist())
 
     def partner_table(self) -> pd.DataFrame:
@@ -680,10 +687,11 @@ class PlanRisk:
         return pd.DataFrame(rows)
 
     def probability_table(self) -> pd.DataFrame:
-        """P(share >= fraction of the fair share by year): one row per partner and fraction."""
+        """P(share >= fraction of the fair share by year): one row per partner and fraction,
+        partners that ask for nothing left out."""
         frames = []
         for fraction in self.config.fractions:
-            frame = self.probability_at_least(fraction)
+            frame = self.probability_at_least(fraction).dropna(how="all")
             frame.insert(0, "fraction_of_fair_share", fraction)
             frames.append(frame.rename_axis("partner").reset_index())
         table = pd.concat(frames, ignore_index=True)

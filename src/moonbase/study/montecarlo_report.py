@@ -63,10 +63,17 @@ def probability_figure(risk) -> go.Figure:
 
 def share_figure(risk) -> go.Figure:
     """Distribution of each partner's delivered share over the samples (whole span), with its
-    fair share and its entitlement."""
+    fair share and its entitlement; partners with neither are left out."""
     share = 100.0 * risk.delivered_share()
     figure = go.Figure()
-    for i, partner in enumerate(risk.partners):
+    shown = [
+        i
+        for i in range(len(risk.partners))
+        if np.nan_to_num(risk.fair_share[i]) > 0 or np.nan_to_num(risk.entitlement[i]) > 0
+    ]
+    names = [risk.partners[i] for i in shown]
+    for i in shown:
+        partner = risk.partners[i]
         q = np.percentile(share[:, i], [0, 5, 25, 50, 75, 95, 100])
         figure.add_box(
             x=[partner],
@@ -81,15 +88,15 @@ def share_figure(risk) -> go.Figure:
             showlegend=False,
         )
     figure.add_scatter(
-        x=list(risk.partners),
-        y=100.0 * np.nan_to_num(risk.fair_share),
+        x=names,
+        y=100.0 * np.nan_to_num(risk.fair_share[shown]),
         mode="markers",
         name="fair share",
         marker={"symbol": "diamond", "size": 10, "color": "black"},
     )
     figure.add_scatter(
-        x=list(risk.partners),
-        y=100.0 * np.nan_to_num(risk.entitlement),
+        x=names,
+        y=100.0 * np.nan_to_num(risk.entitlement[shown]),
         mode="markers",
         name="entitlement",
         marker={"symbol": "x", "size": 9, "color": "#b03030"},
@@ -156,7 +163,11 @@ def plan_risk_section(risk) -> Section:
             "nothing never does. The plan's columns are the "
             f"adopted schedule ({risk.plan_solver}) and its fair greedy on the plan's station.",
         ],
-        tables=[risk.station_table(), risk.partner_table(), risk.probability_table()],
+        tables=[
+            risk.station_table(),
+            risk.partner_table().round(3),
+            risk.probability_table().round(3),
+        ],
         figures=[probability_figure(risk), share_figure(risk), value_figure(risk)],
     )
 
