@@ -174,6 +174,20 @@ def test_sampled_arrivals_reach_the_twin_and_the_science(small_plan):
     assert simulation.kpis["data_delivered_relay_gbit"] == 0
 
 
+def test_relays_propagated_per_sample_agree_with_the_table(small_plan, monkeypatch):
+    """Past MAX_TABULATED_RELAYS each sample propagates its relays; both ways agree."""
+    from moonbase.study import montecarlo
+
+    tabulated, _ = compile_plan_risk(small_plan, PlanRiskConfig())
+    monkeypatch.setattr(montecarlo, "MAX_TABULATED_RELAYS", 0)
+    propagated, _ = compile_plan_risk(small_plan, PlanRiskConfig())
+    assert tabulated.relays.table is not None and propagated.relays.table is None
+    dates = {**small_plan.campaign.arrivals(), "RELAY-A": date(2031, 7, 1)}
+    expected = montecarlo._relay_available(tabulated, dates)
+    assert 0 < expected.mean() < expected[-1000:].mean()  # the relay serves from its arrival
+    np.testing.assert_array_equal(montecarlo._relay_available(propagated, dates), expected)
+
+
 def test_hand_case_a_launch_failure_without_reflight(hand_case):
     risk = hand_case
     share = risk.delivered_share()
