@@ -355,6 +355,12 @@ def compile_plan_risk(plan, config: PlanRiskConfig) -> tuple[PlanRiskSpec, np.nd
     from moonbase.science.adapters import off_station_experiments, requests_from_scenario
     from moonbase.science.solution import job_starts
 
+    if getattr(plan, "site", None) is None:
+        raise InputError(
+            "the plan has no surface station to sample",
+            field="site",
+            hint="the whole-plan Monte Carlo samples a surface station's plan",
+        )
     scenario = plan.scenario
     instance = plan.campaign.result.instance
     campaign_plan = plan.campaign.result.plan
@@ -368,7 +374,7 @@ def compile_plan_risk(plan, config: PlanRiskConfig) -> tuple[PlanRiskSpec, np.nd
             alpha=np.ones_like(spec.alpha),
             beta=np.full_like(spec.beta, np.finfo(float).smallest_subnormal),
         )
-    drivers = plan.systems_before_science.simulation.drivers
+    drivers = (plan.systems_before_science or plan.systems).simulation.drivers
     flown = {e for f in campaign_plan.flights for e in f.elements}
     ids = [e.id for e in instance.elements]
     before = {  # operating before the span in every sample: history, not re-flown
@@ -507,7 +513,7 @@ def plan_risk(
         plan_delivered=np.array([adopted[p]["delivered_percent"] / 100.0 for p in partners]),
         plan_solver=science.chosen,
         plan_critical_energy_not_served_kwh=float(
-            plan.systems_before_science.kpis["critical_energy_not_served_kwh"]
+            (plan.systems_before_science or plan.systems).kpis["critical_energy_not_served_kwh"]
         ),
         seed=seed,
         n_workers=used,

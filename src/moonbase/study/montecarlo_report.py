@@ -145,11 +145,12 @@ def plan_risk_section(risk) -> Section:
         if risk.config.replan_science
         else "the plan's own fair-greedy schedule kept on every sample (not re-planned)"
     )
+    where = "in process" if s["workers"] == 0 else f"{s['workers']} Dask workers"
     return Section(
         "The whole plan under risk",
         paragraphs=[
-            f"{s['runs']:,} samples of the whole plan (seed {s['seed']}, {s['workers']} Dask "
-            f"workers, {s['samples_per_s']:.3g} samples/s): {', '.join(what)}; each sample "
+            f"{s['runs']:,} samples of the whole plan (seed {s['seed']}, {where}, "
+            f"{s['samples_per_s']:.3g} samples/s): {', '.join(what)}; each sample "
             "builds the station from the elements that arrive, with the manifests of their "
             f"flights, runs the twin and has {replan}.",
             f"The basic model operates by {station['target']} in "
