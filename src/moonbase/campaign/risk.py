@@ -145,8 +145,14 @@ def _snap(spec: RiskSpec, t: np.ndarray, lands: bool) -> np.ndarray:
     return np.where(inside & (snapped < n), snapped, b)
 
 
-def simulate_chunk(spec: RiskSpec, seed: np.random.SeedSequence, n_runs: int) -> dict:
-    """Simulate ``n_runs`` runs; arrays over runs (completion bucket, per-partner exposure)."""
+def simulate_chunk(
+    spec: RiskSpec, seed: np.random.SeedSequence, n_runs: int, *, arrivals: bool = False
+) -> dict:
+    """Simulate ``n_runs`` runs; arrays over runs (completion bucket, per-partner exposure).
+
+    With ``arrivals`` the result also holds ``ready_bucket`` ``(n_runs, E)``: the bucket each
+    element operates from in each run (inf: never, lost or grounded), from the same draws.
+    """
     cfg = spec.config
     rng = np.random.default_rng(seed)
     n_el, n_l = len(spec.lag), len(spec.alpha)
@@ -203,13 +209,16 @@ def simulate_chunk(spec: RiskSpec, seed: np.random.SeedSequence, n_runs: int) ->
         for k in members:
             ready[:, k] = flown_at + spec.lag[k]
     completion = ready[:, spec.basic].max(axis=1) if len(spec.basic) else np.zeros(n_runs)
-    return {
+    out = {
         "completion_bucket": completion,
         "lost": lost,
         "extra_cost_musd": extra_cost,
         "attempts": attempts_total,
         "failures": failures_total,
     }
+    if arrivals:
+        out["ready_bucket"] = ready
+    return out
 
 
 @dataclass

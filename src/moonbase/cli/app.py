@@ -28,6 +28,7 @@ app = typer.Typer(
 _COMMANDS = (
     ("sky", "sky", "command"),
     ("run", "run", "command"),
+    ("risk", "risk", "command"),
     ("campaign", "app", "group"),
     ("science", "app", "group"),
     ("simulate", "app", "group"),
