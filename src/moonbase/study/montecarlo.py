@@ -52,6 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from moonbase.campaign.risk import RiskConfig, RiskResult, RiskSpec, compile_plan, simulate_chunk
 from moonbase.errors import InputError
+from moonbase.parallel import chunk_sizes, map_chunks
 
 __all__ = [
     "PlanRisk",
@@ -424,11 +425,6 @@ def compile_plan_risk(plan, config: PlanRiskConfig) -> tuple[PlanRiskSpec, np.nd
     )
 
 
-def _chunks(n_runs: int, chunk_runs: int) -> list[int]:
-    full, rest = divmod(n_runs, chunk_runs)
-    return [chunk_runs] * full + ([rest] if rest else [])
-
-
 def plan_risk(
     plan,
     *,
@@ -458,21 +454,19 @@ def plan_risk(
     began = time.perf_counter()
     spec, years = compile_plan_risk(plan, config)
     setup_s = time.perf_counter() - began
-    sizes = _chunks(runs, chunk_runs)
+    sizes = chunk_sizes(runs, chunk_runs)
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     start = time.perf_counter()
-    if client is None and scheduler_address is None and workers == 0:
-        results, done = [], 0
-        for size, child in zip(sizes, seeds, strict=True):
-            results.append(simulate_plan_chunk(spec, child, size))
-            done += size
-            if progress:
-                progress(done, runs)
-        used = 0
-    else:
-        results, used = _map_chunks(
-            spec, sizes, seeds, workers, scheduler_address, client, progress, runs
-        )
+    results, used = map_chunks(
+        simulate_plan_chunk,
+        spec,
+        seeds,
+        sizes,
+        n_workers=workers,
+        scheduler_address=scheduler_address,
+        client=client,
+        progress=progress,
+    )
     merged = {key: np.concatenate([r[key] for r in results]) for key in results[0]}
     wall_s = time.perf_counter() - start
     campaign = RiskResult(
@@ -521,55 +515,6 @@ def plan_risk(
         setup_s=setup_s,
         chunk_runs=chunk_runs,
     )
-
-
-def _map_chunks(spec, sizes, seeds, n_workers, scheduler_address, client, progress, n_runs):
-    """Run the chunks on Dask; results in chunk order, and the number of workers."""
-    from distributed import Client, LocalCluster, as_completed
-
-    own_cluster = own_client = None
-    try:
-        if client is None:
-            if scheduler_address is not None:
-                try:
-                    client = own_client = Client(scheduler_address)
-                except (OSError, TimeoutError, ValueError) as error:
-                    raise InputError(
-                        f"cannot reach a Dask scheduler at {scheduler_address!r} ({error})",
-                        field="--scheduler",
-                        hint="give the address `dask scheduler` prints, or leave it out to "
-                        "start local workers",
-                    ) from None
-            else:
-                own_cluster = LocalCluster(
-                    processes=True,
-                    n_workers=max(1, n_workers),
-                    threads_per_worker=1,
-                    dashboard_address=None,
-                    scheduler_kwargs={"dashboard_address": ":0"},
-                )
-                client = own_client = Client(own_cluster)
-        workers = len(client.scheduler_info().get("workers", {}))
-        spec_future = client.scatter(spec, broadcast=True)
-        futures = [
-            client.submit(simulate_plan_chunk, spec_future, child, size, pure=False)
-            for child, size in zip(seeds, sizes, strict=True)
-        ]
-        position = {future.key: i for i, future in enumerate(futures)}
-        results: list = [None] * len(futures)
-        done = 0
-        for future in as_completed(futures):
-            i = position[future.key]
-            results[i] = future.result()
-            done += sizes[i]
-            if progress:
-                progress(done, n_runs)
-        return results, workers
-    finally:
-        if own_client is not None:
-            own_client.close()
-        if own_cluster is not None:
-            own_cluster.close()
 
 
 _QUANTILES = (5, 25, 50, 75, 95)
