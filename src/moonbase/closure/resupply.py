@@ -19,7 +19,7 @@ from moonbase.closure.records import UnmetNeed
 from moonbase.closure.storage import Fix, replan
 from moonbase.errors import InputError
 
-__all__ = ["LANDED_FIELD", "logistics_element_id", "resupply_fix"]
+__all__ = ["LANDED_FIELD", "logistics_element_id", "resupply_fix", "stock_unmet"]
 
 #: The element field that lands each critical commodity.
 LANDED_FIELD = {
@@ -52,7 +52,8 @@ def _payer(scenario, campaign, moment: pd.Timestamp, location: str) -> str:
     return (here or scenario.elements)[0].partner if (here or scenario.elements) else ""
 
 
-def _unmet(shortfalls, reason: str) -> list[UnmetNeed]:
+def stock_unmet(shortfalls, reason: str) -> list[UnmetNeed]:
+    """Each short store as an unmet need: its mass, the date it is needed, and ``reason``."""
     return [
         UnmetNeed(
             f"{s.commodity} stock",
@@ -78,7 +79,7 @@ def resupply_fix(
     instance = campaign.result.instance
     latest_bucket = instance.bucket_of(by.date()) - 1  # cargo lands as the flight operates
     if latest_bucket < instance.first_bucket_from(campaign.as_of):
-        return _unmet(
+        return stock_unmet(
             shortfalls,
             f"no flight launched after {campaign.as_of} operates at the station before then",
         )
@@ -97,7 +98,7 @@ def resupply_fix(
         and (lch.last_available is None or lch.last_available >= campaign.as_of)
     ]
     if not launchers:
-        return _unmet(
+        return stock_unmet(
             shortfalls,
             f"no launcher available by {latest} brings {total:,.1f} kg to the station",
         )
@@ -128,9 +129,11 @@ def resupply_fix(
     try:
         new_campaign = replan(changed, site, campaign, replan_time_limit_s, seed)
     except InputError as error:
-        return _unmet(shortfalls, f"no campaign flies a logistics flight by {latest} ({error})")
+        return stock_unmet(
+            shortfalls, f"no campaign flies a logistics flight by {latest} ({error})"
+        )
     if new_campaign.arrivals().get(element_id) is None:
-        return _unmet(shortfalls, f"the campaign does not fly a logistics flight by {latest}")
+        return stock_unmet(shortfalls, f"the campaign does not fly a logistics flight by {latest}")
     launcher = next(
         (f.launcher for f in new_campaign.result.plan.flights if element_id in f.elements), None
     )
