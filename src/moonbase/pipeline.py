@@ -38,18 +38,25 @@ def write_plan(plan, out: Path) -> RunResult:
     from moonbase.report import plan_report
 
     out = Path(out)
-    files = [
-        _csv(out / "site_ranking.csv", plan.site.ranking),
-        _parquet(out / "site_series.parquet", plan.site.series),
+    files = []
+    for station in plan.stations:
+        place = station.place
+        if station.location == "site":
+            files.append(_csv(out / "site_ranking.csv", place.ranking))
+            files.append(_parquet(out / "site_series.parquet", place.series))
+        else:
+            files.append(_parquet(out / "node_series.parquet", place.series))
+    files += [
         *plan.campaign.result.write(out),
         _csv(out / "campaign_risk_exposure.csv", plan.campaign.risk.partner_exposure()),
     ]
-    series_path = out / "systems_series.parquet"
-    plan.systems.simulation.write_series(series_path)
-    files.append(series_path)
-    if plan.logistics is not None:
-        files.append(_csv(out / "logistics_manifests.csv", plan.logistics.table()))
-    files.append(_csv(out / "science_shares.csv", plan.science.share_table()))
+    for station in plan.stations:
+        tag = "" if station is plan.primary else f"_{station.location}"
+        series_path = out / f"systems_series{tag}.parquet"
+        station.systems.simulation.write_series(series_path)
+        files.append(series_path)
+        files.append(_csv(out / f"logistics_manifests{tag}.csv", station.logistics.table()))
+        files.append(_csv(out / f"science_shares{tag}.csv", station.science.share_table()))
     summary = plan.summary()
     files.append(write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n"))
     report = Path(plan_report(plan, out / "report.html"))

@@ -47,12 +47,22 @@ from moonbase.campaign.stage import CampaignOutcome, plan_campaign, with_risk
 from moonbase.closure import Closure, close_station
 from moonbase.errors import InputError
 from moonbase.logistics import Logistics, supply_science, supply_station
+from moonbase.orbit.stage import NodeChoice, choose_node
 from moonbase.scenario.models import Scenario
 from moonbase.science.stage import ScienceResult, schedule_programme
 from moonbase.site.stage import SiteChoice, SiteTerrain, choose_site, site_terrain
 from moonbase.systems.stage import StationRun, run_station_with
 
-__all__ = ["SUMMARY_KEYS", "UNMET_KEYS", "Plan", "check_as_of", "plan", "unmet_needs"]
+__all__ = [
+    "ORBIT_KEYS",
+    "SUMMARY_KEYS",
+    "UNMET_KEYS",
+    "Plan",
+    "StationPlan",
+    "check_as_of",
+    "plan",
+    "unmet_needs",
+]
 
 #: The keys of :meth:`Plan.summary` (and ``summary.json``), section by section.
 SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -112,6 +122,23 @@ SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
     "science": ("runs", "value", "data_made_gbit", "data_sent_gbit", "shares"),
 }
 
+#: The keys of ``summary.json``'s ``orbit`` section (null when the plan has no orbit node).
+ORBIT_KEYS: tuple[str, ...] = (
+    "name",
+    "family",
+    "phase",
+    "default_phase",
+    "eclipse_max_min",
+    "earth_eclipse_max_min",
+    "moon_eclipse_max_min",
+    "eclipses",
+    "default_phase_eclipse_max_min",
+    "earth_visible_percent",
+    "insertion_delta_v_km_s",
+    "delivered_fraction",
+    "station",
+)
+
 #: The fields of each entry of :attr:`Plan.unmet` (``summary.json``'s ``unmet`` list).
 UNMET_KEYS = ("need", "amount", "unit", "cause")
 
@@ -120,53 +147,154 @@ _UNMET_TOLERANCE = {"kWh": 1e-6, "Gbit": 1e-6, "kg": 1e-6}
 
 
 @dataclass(frozen=True)
-class Plan:
-    """One typed result per stage, made as of ``as_of`` from ``scenario``.
+class StationPlan:
+    """One station of the plan after the campaign: the surface base, or the orbit node.
 
-    ``scenario`` is the design as closed (with the storage or flights the closure step added,
-    if any); ``campaign`` and ``systems`` are that design's. ``systems`` is the station with the
-    science schedule on board (the second pass); ``systems_before_science`` the closed station
+    ``place`` is where it is (the site stage's :class:`~moonbase.site.stage.SiteChoice` or the
+    orbit stage's :class:`~moonbase.orbit.stage.NodeChoice`); ``systems`` its twin with the
+    science schedule on board (the second pass), ``systems_before_science`` the closed station
     without it, whose resources the science stage scheduled on; ``logistics`` the manifests of
-    both passes; ``unmet`` what the second pass could not serve (:func:`unmet_needs`); the
-    closure's own unmet needs are in ``closure``.
+    both passes; ``unmet`` what the second pass could not serve (:func:`unmet_needs`).
     """
 
-    scenario: Scenario
-    as_of: date
-    site: SiteChoice
-    campaign: CampaignOutcome
+    place: SiteChoice | NodeChoice
     systems: StationRun
     closure: Closure
     science: ScienceResult
-    runtime_s: float
-    systems_before_science: StationRun | None = None
+    logistics: Logistics
+    systems_before_science: StationRun
     unmet: tuple[dict, ...] = ()
-    logistics: Logistics | None = None
+
+    @property
+    def location(self) -> str:
+        """``"site"`` or ``"node"``: where the station's elements are."""
+        return self.place.location
 
     def summary(self) -> dict:
-        """The plan's headline as plain data (the ``summary.json`` schema, docs/summary.md)."""
-        site, summary = self.site, self.site.summary
-        risk = self.campaign.risk
+        """The station's ``systems``, ``logistics``, ``closure``, ``science`` and ``unmet``."""
         kpis = self.systems.kpis
         systems = {key: _number(kpis.get(key)) for key in SUMMARY_KEYS["systems"]}
         systems["crew_days"] = self.systems.crew_days
         schedule = self.science.schedule
+        return {
+            "systems": systems,
+            "logistics": self.logistics.summary(self.systems),
+            "closure": self.closure.summary(),
+            "science": {
+                "runs": len(schedule.assignments),
+                "value": float(schedule.value),
+                "data_made_gbit": self.science.data_made_gbit(),
+                "data_sent_gbit": self.science.data_sent_gbit(),
+                "shares": {
+                    partner: {key: _number(value) for key, value in row.items()}
+                    for partner, row in self.science.shares().items()
+                },
+            },
+            "unmet": [dict(need) for need in self.unmet],
+        }
+
+    def sections(self) -> list:
+        """The station's report sections: systems, logistics, closure, science."""
+        return [
+            self.systems.section(),
+            self.logistics.section(self.systems),
+            self.closure.section(),
+            self.science.section(),
+        ]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One typed result per stage, made as of ``as_of`` from ``scenario``.
+
+    ``scenario`` is the design as closed (with the storage or flights the closure step added,
+    if any); ``campaign`` is that design's. ``stations`` are the plan's stations in order: the
+    surface base (when the scenario has a ``[site]``), then the orbit node (when it has an
+    ``[orbit]`` with elements at ``location = "node"``). The first is the *primary* station:
+    ``site``, ``systems``, ``closure``, ``science``, ``logistics``, ``systems_before_science``
+    and ``unmet`` are its, and ``summary.json``'s sections of those names describe it; an orbit
+    node beside a surface base is summarised under ``orbit.station``.
+    """
+
+    scenario: Scenario
+    as_of: date
+    campaign: CampaignOutcome
+    stations: tuple[StationPlan, ...]
+    runtime_s: float
+
+    @property
+    def primary(self) -> StationPlan:
+        return self.stations[0]
+
+    def station(self, location: str) -> StationPlan | None:
+        """The station at ``location`` (``"site"`` or ``"node"``), or None."""
+        return next((s for s in self.stations if s.location == location), None)
+
+    @property
+    def site(self):
+        """The primary station's place: the surface cell (or the orbit node when alone)."""
+        return self.primary.place
+
+    @property
+    def node(self) -> NodeChoice | None:
+        """The orbit node's place, when the plan has one."""
+        station = self.station("node")
+        return None if station is None else station.place
+
+    @property
+    def systems(self) -> StationRun:
+        return self.primary.systems
+
+    @property
+    def systems_before_science(self) -> StationRun:
+        return self.primary.systems_before_science
+
+    @property
+    def closure(self) -> Closure:
+        return self.primary.closure
+
+    @property
+    def science(self) -> ScienceResult:
+        return self.primary.science
+
+    @property
+    def logistics(self) -> Logistics:
+        return self.primary.logistics
+
+    @property
+    def unmet(self) -> tuple[dict, ...]:
+        return self.primary.unmet
+
+    def summary(self) -> dict:
+        """The plan's headline as plain data (the ``summary.json`` schema, docs/summary.md)."""
+        site = self.site
+        summary = site.summary
+        risk = self.campaign.risk
         first = self.campaign.first_launch()
         operating = self.campaign.basic_model_operating()
+        terrain = site.terrain
+        primary = self.primary.summary()
+        node = self.station("node")
+        orbit = None
+        if node is not None:
+            orbit = node.place.figures_summary()
+            orbit["station"] = None if node is self.primary else node.summary()
         return {
             "scenario": self.scenario.name,
             "as_of": self.as_of.isoformat(),
             "terrain": {
-                "source": site.terrain.describe(),
-                "synthetic": site.terrain.synthetic,
-                "far_field": site.terrain.far_field,
+                "source": "none: the station is in lunar orbit"
+                if terrain is None
+                else terrain.describe(),
+                "synthetic": False if terrain is None else terrain.synthetic,
+                "far_field": False if terrain is None else terrain.far_field,
             },
             "site": {
                 "name": site.site_name,
-                "latitude_deg": site.latitude_deg,
-                "longitude_deg": site.longitude_deg,
-                "ground_m": site.ground_m,
-                "mast_height_m": site.mast_height_m,
+                "latitude_deg": _number(site.latitude_deg),
+                "longitude_deg": _number(site.longitude_deg),
+                "ground_m": _number(site.ground_m),
+                "mast_height_m": _number(site.mast_height_m),
                 "lit_percent": summary.lit_percent,
                 "effective_illumination_percent": summary.effective_illumination_percent,
                 "longest_dark_hours": summary.longest_dark_hours,
@@ -183,20 +311,12 @@ class Plan:
                 "target": str(risk.config.target),
                 "history": self.campaign.history["element"].tolist(),
             },
-            "systems": systems,
-            "logistics": None if self.logistics is None else self.logistics.summary(self.systems),
-            "closure": self.closure.summary(),
-            "science": {
-                "runs": len(schedule.assignments),
-                "value": float(schedule.value),
-                "data_made_gbit": self.science.data_made_gbit(),
-                "data_sent_gbit": self.science.data_sent_gbit(),
-                "shares": {
-                    partner: {key: _number(value) for key, value in row.items()}
-                    for partner, row in self.science.shares().items()
-                },
-            },
-            "unmet": [dict(need) for need in self.unmet],
+            "systems": primary["systems"],
+            "logistics": primary["logistics"],
+            "closure": primary["closure"],
+            "science": primary["science"],
+            "orbit": orbit,
+            "unmet": primary["unmet"],
             "runtime_s": round(self.runtime_s, 3),
         }
 
@@ -286,6 +406,7 @@ def plan(
     close: bool = True,
     closure_iterations: int = 5,
     replan_time_limit_s: float = 10.0,
+    node_phases: int = 120,
     progress: Callable[[str], None] | None = None,
     site_chooser: Callable[..., SiteChoice] | None = None,
 ) -> Plan:
@@ -293,9 +414,10 @@ def plan(
 
     ``terrain`` defaults to :func:`moonbase.site.stage.site_terrain` (the packaged real DEM with
     the far field). ``progress(stage)`` is called as each stage starts. With ``close`` the
-    closure step sizes what the station needs to survive (at most ``closure_iterations`` fixes,
-    each re-planning the campaign in ``replan_time_limit_s``); without it the plan only checks
-    survival and reports what is unmet.
+    closure step sizes what each station needs to survive (at most ``closure_iterations``
+    fixes, each re-planning the campaign in ``replan_time_limit_s``); without it the plan only
+    checks survival and reports what is unmet. An orbit node's phase is chosen among
+    ``node_phases`` candidates for the whole span (:func:`moonbase.orbit.stage.choose_node`).
 
     ``site_chooser`` stands in for :func:`~moonbase.site.stage.choose_site`, called with the same
     arguments (a study's cache of the site stage, :class:`moonbase.study.cache.SiteChooser`).
@@ -304,21 +426,33 @@ def plan(
 
     began = time.perf_counter()
     scenario = scenario or builtin_scenario("ilrs-reference")
-    if scenario.site is None:
+    has_node = scenario.orbit is not None and any(e.location == "node" for e in scenario.elements)
+    if scenario.site is None and not has_node:
         raise InputError(
-            "the scenario has no surface site", field="site", hint="add a [site] table"
+            "the scenario has neither a surface site nor an orbit node with elements",
+            field="site",
+            hint='add a [site] table, or an [orbit] table and elements with location = "node"',
         )
     as_of = check_as_of(scenario, as_of)
     say = progress or (lambda stage: None)
-    say("site")
-    terrain = terrain or site_terrain()
-    site = (site_chooser or choose_site)(
-        scenario.site,
-        terrain,
-        start=as_of,
-        stop=scenario.campaign.end,
-        search_radius_km=scenario.site.search_radius_km,
-    )
+    places = []
+    site = None
+    if scenario.site is not None:
+        say("site")
+        terrain = terrain or site_terrain()
+        site = (site_chooser or choose_site)(
+            scenario.site,
+            terrain,
+            start=as_of,
+            stop=scenario.campaign.end,
+            search_radius_km=scenario.site.search_radius_km,
+        )
+        places.append(site)
+    if has_node:
+        say("orbit")
+        places.append(
+            choose_node(scenario.orbit, start=as_of, stop=scenario.campaign.end, phases=node_phases)
+        )
     say("campaign")
     campaign = plan_campaign(
         scenario,
@@ -328,43 +462,57 @@ def plan(
         seed=seed,
         risk=False,
     )
-    say("systems")
-    systems, logistics = supply_station(scenario, site, campaign, seed=seed)
-    say("closure")
-    closure = close_station(
-        scenario,
-        site,
-        campaign,
-        systems,
-        logistics,
-        max_iterations=closure_iterations if close else 0,
-        replan_time_limit_s=replan_time_limit_s,
-        seed=seed,
-    )
-    scenario, campaign, before = closure.scenario, closure.campaign, closure.systems
+    options = {
+        "max_iterations": closure_iterations if close else 0,
+        "replan_time_limit_s": replan_time_limit_s,
+        "seed": seed,
+    }
+    closures: list[Closure] = []
+    for place in places:
+        say("systems")
+        systems, logistics = supply_station(scenario, place, campaign, seed=seed)
+        say("closure")
+        closure = close_station(scenario, place, campaign, systems, logistics, **options)
+        closures.append(closure)
+        scenario, campaign = closure.scenario, closure.campaign
+    # a later station's fix re-plans the campaign: check the earlier stations on the final one
+    for i, place in enumerate(places[:-1]):
+        if closures[i].campaign is not campaign:
+            systems, logistics = supply_station(scenario, place, campaign, seed=seed)
+            closures[i] = close_station(scenario, place, campaign, systems, logistics, **options)
+            scenario, campaign = closures[i].scenario, closures[i].campaign
     campaign = with_risk(campaign, risk_runs=risk_runs, risk_workers=risk_workers, seed=seed)
-    say("science")
-    science = schedule_programme(scenario, before, campaign, time_limit_s=science_time_limit_s)
-    logistics = supply_science(closure.logistics, science, before)
-    say("systems with science")
-    systems = run_station_with(
-        before,
-        [science.station_load(), *logistics.science_cargo()],
-        note=(
-            "Second pass: the science schedule's runs on board as a load with their data and "
-            "consumables, and the science manifests."
-        ),
-    )
-    return Plan(
-        scenario,
-        as_of,
-        site,
-        campaign,
-        systems,
-        closure,
-        science,
-        time.perf_counter() - began,
-        systems_before_science=before,
-        unmet=unmet_needs(before, systems),
-        logistics=logistics,
-    )
+    stations = []
+    for i, (place, closure) in enumerate(zip(places, closures, strict=True)):
+        say("science")
+        before = closure.systems
+        science = schedule_programme(
+            scenario,
+            before,
+            campaign,
+            time_limit_s=science_time_limit_s,
+            location=place.location,
+            hostless=i == 0,
+        )
+        logistics = supply_science(closure.logistics, science, before)
+        say("systems with science")
+        systems = run_station_with(
+            before,
+            [science.station_load(), *logistics.science_cargo()],
+            note=(
+                "Second pass: the science schedule's runs on board as a load with their data and "
+                "consumables, and the science manifests."
+            ),
+        )
+        stations.append(
+            StationPlan(
+                place,
+                systems,
+                closure,
+                science,
+                logistics,
+                before,
+                unmet_needs(before, systems),
+            )
+        )
+    return Plan(scenario, as_of, campaign, tuple(stations), time.perf_counter() - began)

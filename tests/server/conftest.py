@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -23,6 +24,13 @@ from moonbase.store.pgcluster import create_database, find_pg_bin, throwaway_pos
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "out" / "test-artifacts" / "server"
+
+# The stand-in jobs (``portal_standins``) live beside this file; worker processes inherit the path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
+
+#: Small job functions with the registry's signature, for tests of the job machinery.
+STANDINS = {kind: f"portal_standins:{kind}" for kind in ("optimise", "simulate", "schedule")}
 
 
 def pytest_configure(config):
@@ -111,9 +119,8 @@ def make_portal(db_url, **settings):
     from fastapi.testclient import TestClient
 
     from moonbase.server import Settings, create_app
-    from moonbase.server.jobs import standin_registry
 
-    settings.setdefault("registry", standin_registry())
+    settings.setdefault("registry", STANDINS)
     app = create_app(Settings(database_url=db_url, **settings))
     return app, TestClient(app)
 
@@ -123,6 +130,55 @@ def portal(db_url):
     app, client = make_portal(db_url)
     with client:
         yield Portal(client=client, app=app, tokens=seed(app.state.sessions))
+
+
+#: Parameters of a quick plan job on :func:`small_scenario` (seconds, not minutes).
+QUICK_PLAN = {
+    "as_of": "2030-01-01",
+    "risk_runs": 20,
+    "campaign_time_limit_s": 3,
+    "science_time_limit_s": 3,
+    "close": False,
+}
+
+
+def small_scenario() -> dict:
+    """A small scenario document: ``moonbase scenario new --minimal``'s two partners and two
+    elements, an 18-month campaign and a 1 km site search, so a plan takes seconds."""
+    import tomllib
+    from datetime import date
+
+    from moonbase.scenario import Scenario
+    from moonbase.scenario.toml_io import template_path
+
+    document = tomllib.loads(template_path().read_text(encoding="utf-8"))
+    document["campaign"]["end"] = date(2031, 6, 30)
+    document["site"]["search_radius_km"] = 1.0
+    return Scenario.model_validate(document).model_dump(mode="json")
+
+
+@pytest.fixture(scope="session")
+def small_terrain(tmp_path_factory) -> dict:
+    """The server's site terrain for quick plans: a 12 km square of the packaged real DEM
+    around the small scenario's site (60 x 60 cells at 200 m), no far field."""
+    import json
+
+    import numpy as np
+
+    from moonbase.scenario import Scenario
+    from moonbase.terrain import reference_dem
+    from moonbase.terrain.projection import xy_of_latlon
+
+    site = Scenario.model_validate_json(json.dumps(small_scenario())).site
+    dem = reference_dem()
+    x, y = xy_of_latlon(site.latitude_deg, site.longitude_deg)
+    col = int((x - dem.x0_m) / dem.pixel_m)
+    row = int((dem.y0_m - y) / dem.pixel_m)
+    half = 30
+    path = tmp_path_factory.mktemp("terrain") / "crop.npy"
+    np.save(path, np.array(dem.elevation_m[row - half : row + half, col - half : col + half]))
+    corner = [dem.x0_m + (col - half) * dem.pixel_m, dem.y0_m - (row - half) * dem.pixel_m]
+    return {"dem": str(path), "corner_xy_m": corner, "pixel_m": dem.pixel_m, "far_field": False}
 
 
 def wait_job(portal: Portal, job_id: int, timeout_s: float = 60.0) -> dict:
@@ -142,14 +198,24 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """uvicorn in a thread of the test process, on a free loopback port."""
+    """uvicorn in a thread of the test process, on a free loopback port, configured as
+    ``moonbase serve`` configures it (``http`` replaces its HTTP protocol class)."""
 
-    def __init__(self, app):
+    def __init__(self, app, http=None):
         import uvicorn
+
+        from moonbase.server.limits import KEEP_ALIVE_S, header_timeout_protocol
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            http=http or header_timeout_protocol(),  # as `moonbase serve` serves it
+            timeout_keep_alive=int(KEEP_ALIVE_S),
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -8,7 +8,6 @@ check for the schedule). Another partner's rows must answer 404, exactly like mi
 from __future__ import annotations
 
 import hashlib
-import itertools
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -42,7 +41,7 @@ def post_request(portal, who="cnsa", **changes):
 
 def test_health_openapi_and_every_route_is_documented(portal):
     health = portal.client.get("/api/health").json()
-    assert health["status"] == "ok" and health["revision"] == "0002"
+    assert health["status"] == "ok" and health["revision"] == "0003"
     assert set(health["jobs"]) == {"optimise", "simulate", "schedule"}
     spec = portal.client.get("/openapi.json").json()
     paths = set(spec["paths"])
@@ -368,7 +367,7 @@ def test_products_are_added_by_admins_for_their_own_partner(portal):
 # ---- jobs, plans, simulations, schedules, shares ------------------------------------------------
 
 
-def test_jobs_plans_simulations_schedule_and_shares(portal):
+def test_jobs_refuse_the_callers_mistakes(portal):
     c, h = portal.client, portal.h
     assert (
         c.post("/api/jobs", headers=h("cnsa_admin"), json={"kind": "optimise"}).status_code == 403
@@ -379,56 +378,119 @@ def test_jobs_plans_simulations_schedule_and_shares(portal):
     )
     assert missing.status_code == 404
 
-    # Requests: CNSA 48 h + 24 h, ROSCOSMOS 30 h, all in disjoint-enough windows.
+
+@pytest.fixture
+def real_portal(db_url, small_terrain):
+    """The portal with the library's jobs (the real plan) on a 12 km crop of the packaged DEM."""
+    from moonbase.server.jobs import default_registry
+
+    from .conftest import Portal, make_portal, seed
+
+    app, client = make_portal(db_url, registry=default_registry(), terrain=small_terrain)
+    with client:
+        yield Portal(client=client, app=app, tokens=seed(app.state.sessions))
+
+
+def test_main_flow_plan_simulate_schedule_and_shares(real_portal):
+    """The partners' stored scenario is planned (moonbase.plan), simulated on the site's
+    terrain, and the partners' requests scheduled on what that plan's station offers."""
+    from moonbase.spine import SUMMARY_KEYS
+    from moonbase.terrain.projection import xy_of_latlon
+
+    from .conftest import QUICK_PLAN, small_scenario
+
+    portal = real_portal
+    c, h = portal.client, portal.h
+    assert c.get("/api/health").json()["jobs"] == dict.fromkeys(
+        ("optimise", "simulate", "schedule"), "library"
+    )
+    document = small_scenario()
+    made = c.post("/api/scenarios", headers=h("planner"), json={"name": "small", "body": document})
+    assert made.status_code == 201, made.text
+    sid = made.json()["id"]
+
+    # Requests: CNSA 48 h + 24 h, ROSCOSMOS 30 h in 2031-03-01..20; ESA's one-day request on
+    # 2031-03-03, a day the plan's station has no power to spare (checked below); one withdrawn.
     a = post_request(portal, "cnsa", priority=1)
     b = post_request(portal, "cnsa", duration_h=24, priority=3)
     r = post_request(portal, "ros", duration_h=30, priority=2)
     withdrawn = post_request(portal, "esa", duration_h=10)
     c.delete(f"/api/requests/{withdrawn['id']}", headers=h("esa"))
-    # Cannot fit: 100 h in a one-day window is refused at submission, so make one that fits the
-    # window alone but not beside the others: 24 h on 2031-03-01 only, after a (48 h from 03-01).
     late = post_request(
-        portal, "esa", duration_h=24, earliest="2031-03-01", latest="2031-03-01", priority=5
+        portal, "esa", duration_h=24, earliest="2031-03-03", latest="2031-03-03", priority=5
     )
 
-    ids = {}
-    for kind, params in (
-        ("optimise", {"elements": 4}),
-        ("simulate", {"hours": 48, "chunks": 2}),
-        ("schedule", {}),
-    ):
-        made = c.post("/api/jobs", headers=h("planner"), json={"kind": kind, "params": params})
-        assert made.status_code == 202 and made.json()["status"] == "queued"
-        ids[kind] = made.json()["id"]
-    jobs = {kind: wait_job(portal, job_id) for kind, job_id in ids.items()}
-    assert all(j["status"] == "done" for j in jobs.values()), jobs
-    assert all(j["attempts"] == 1 and j["progress"] == 1.0 for j in jobs.values())
+    def run(kind: str, params: dict) -> dict:
+        job = c.post(
+            "/api/jobs",
+            headers=h("planner"),
+            json={"kind": kind, "scenario_id": sid, "params": params},
+        )
+        assert job.status_code == 202 and job.json()["status"] == "queued"
+        done = wait_job(portal, job.json()["id"], timeout_s=300)
+        assert done["status"] == "done" and done["attempts"] == 1, done
+        return done
 
-    plans = c.get("/api/plans", headers=h("esa")).json()
-    assert [p["id"] for p in plans] == [jobs["optimise"]["result_id"]]
-    plan = c.get(f"/api/plans/{plans[0]['id']}", headers=h("esa")).json()
-    assert len(plan["body"]["tasks"]) == 4 and plan["summary"]["flights"] == 4
-    sims = c.get("/api/simulations", headers=h("esa")).json()
-    sim = c.get(f"/api/simulations/{sims[0]['id']}", headers=h("esa")).json()
-    assert len(sim["body"]["series"]["power_w"]) == 48
-    # Result ids of one kind are not readable under another.
-    assert c.get(f"/api/simulations/{plans[0]['id']}", headers=h("esa")).status_code == 404
+    # The plan: summary.json's sections, the station's cell within the scenario site's 1 km.
+    plan_job = run("optimise", QUICK_PLAN)
+    plan = c.get(f"/api/plans/{plan_job['result_id']}", headers=h("esa")).json()
+    summary = plan["summary"]
+    assert summary["scenario"] == document["name"] and summary["as_of"] == "2030-01-01"
+    for section, keys in SUMMARY_KEYS.items():
+        assert set(keys) <= set(summary[section]), section
+    site = document["site"]
+    x0, y0 = xy_of_latlon(site["latitude_deg"], site["longitude_deg"])
+    x1, y1 = xy_of_latlon(summary["site"]["latitude_deg"], summary["site"]["longitude_deg"])
+    assert ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 <= 1000.0 + 200.0  # radius + one cell
+    assert summary["campaign"]["first_launch"] >= "2030-01-01"
+    assert {t["element"] for t in plan["body"]["tasks"]} <= {e["id"] for e in document["elements"]}
+    offer = plan["body"]["resources"]
+    # One bucket a day from the plan's date to the campaign's end (2030-01-01..2031-06-30).
+    assert offer["start_utc"] == "2030-01-01T00:00:00" and len(offer["power_w"]) == 545
+    day = {
+        (date(2030, 1, 1) + timedelta(days=i)).isoformat(): p
+        for i, p in enumerate(offer["power_w"])
+    }
+    assert day["2031-03-03"] == 0.0 and max(day[f"2031-03-{d:02d}"] for d in range(8, 19)) > 1000
 
+    # The simulation: on the site's terrain horizon, energy conserved.
+    sim_job = run("simulate", {"start": "2031-03-01", "stop": "2031-03-03", "crew": 0})
+    sim = c.get(f"/api/simulations/{sim_job['result_id']}", headers=h("esa")).json()
+    assert len(sim["body"]["series"]["power_w"]) == 49  # 2 days at 1 h, both ends
+    assert sim["summary"]["max_balance_relative_residual"] < 1e-9
+    assert "crop.npy" in sim["summary"]["terrain"] and len(sim["body"]["horizon_deg"]) == 360
+    assert (sim["summary"]["latitude_deg"], sim["summary"]["longitude_deg"]) == (
+        site["latitude_deg"],
+        site["longitude_deg"],
+    )
+
+    # The schedule: on that plan's offer.
+    sched_job = run("schedule", {})
     listed = {x["id"]: x for x in c.get("/api/requests", headers=h("planner")).json()}
     assert listed[withdrawn["id"]]["status"] == "withdrawn"
     placed = [listed[i] for i in (a["id"], b["id"], r["id"])]
-    assert all(x["status"] == "scheduled" for x in placed)
+    assert all(x["status"] == "scheduled" for x in placed), placed
     assert listed[late["id"]]["status"] == "unscheduled"
-    # Independent check: every scheduled run lies in its window and no two overlap.
-    spans = []
+    assert listed[late["id"]]["messages"][-1]["type"] == "scheduler_rejection"
+    # Independent check from the rows alone: every run lies in its window, and on each day the
+    # runs draw no more power than the plan's station offers that day.
+    draw: dict[str, float] = {}
     for x in placed:
-        start = x["scheduled_start"][:19]
-        t0 = date.fromisoformat(start[:10])
-        assert date.fromisoformat(x["earliest"]) <= t0 <= date.fromisoformat(x["latest"])
-        hour0 = (t0 - date(2031, 1, 1)).days * 24 + int(start[11:13])
-        spans.append((hour0, hour0 + x["duration_h"]))
-    spans.sort()
-    assert all(s1[1] <= s2[0] for s1, s2 in itertools.pairwise(spans))
+        start = datetime.fromisoformat(x["scheduled_start"])
+        end = start + timedelta(hours=x["duration_h"])
+        assert date.fromisoformat(x["earliest"]) <= start.date()
+        assert end.date() <= date.fromisoformat(x["latest"]) + timedelta(days=1)
+        t = start
+        while t < end:
+            draw[t.date().isoformat()] = draw.get(t.date().isoformat(), 0.0) + x["power_w"]
+            t += timedelta(days=1)
+    assert all(watts <= day[d] + 1e-6 for d, watts in draw.items()), (draw, day)
+
+    schedule = c.get(f"/api/schedules/{sched_job['result_id']}", headers=h("planner")).json()
+    assert schedule["summary"]["plan_id"] == plan_job["result_id"]
+    problem = schedule["body"]["problem"]["resources"]
+    first = (date.fromisoformat(problem["start_utc"][:10]) - date(2030, 1, 1)).days
+    assert problem["power_w"] == offer["power_w"][first : first + len(problem["power_w"])]
 
     # Shares: scheduled hours CNSA 48 + 24 = 72, ROSCOSMOS 30, ESA 0; total 102.
     shares = {s["partner_id"]: s for s in c.get("/api/shares", headers=h("esa")).json()}
@@ -437,19 +499,18 @@ def test_jobs_plans_simulations_schedule_and_shares(portal):
     assert shares["ESA"]["share"] == 0 and shares["CNSA"]["entitlement"] == 0.5
 
     # The schedule document shows a member only their own partner's entries.
-    sched_id = jobs["schedule"]["result_id"]
+    sched_id = sched_job["result_id"]
     assert [s["id"] for s in c.get("/api/schedules", headers=h("cnsa")).json()] == [sched_id]
     seen = c.get(f"/api/schedules/{sched_id}", headers=h("cnsa")).json()["body"]["starts"]
     assert set(seen) == {str(a["id"]), str(b["id"])}
     full = c.get(f"/api/schedules/{sched_id}", headers=h("planner")).json()["body"]["starts"]
-    # Withdrawn requests are not scheduled at all.
-    assert set(full) == {str(x["id"]) for x in (a, b, r, late)}
+    assert set(full) == {str(x["id"]) for x in (a, b, r, late)}  # withdrawn: not scheduled
 
     # Jobs belong to the planner's partner: members of others do not see them.
     assert c.get("/api/jobs", headers=h("cnsa")).json() == []
-    assert c.get(f"/api/jobs/{ids['optimise']}", headers=h("cnsa")).status_code == 404
+    assert c.get(f"/api/jobs/{plan_job['id']}", headers=h("cnsa")).status_code == 404
     assert len(c.get("/api/jobs?status=done", headers=h("planner")).json()) == 3
-    finished = c.post(f"/api/jobs/{ids['optimise']}/cancel", headers=h("planner"))
+    finished = c.post(f"/api/jobs/{plan_job['id']}/cancel", headers=h("planner"))
     assert finished.status_code == 409
 
 
@@ -525,11 +586,9 @@ def test_job_left_running_by_a_dead_server_resumes_from_its_checkpoint(db_url):
 
 
 def test_a_worker_that_dies_fails_its_job_and_the_next_job_still_runs(tmp_path):
-    from moonbase.server.jobs import standin_registry
+    from .conftest import STANDINS, Portal, make_portal, seed
 
-    from .conftest import Portal, make_portal, seed
-
-    registry = standin_registry() | {"optimise": "moonbase.server.standins:crash"}
+    registry = STANDINS | {"optimise": "portal_standins:crash"}
     app, client = make_portal(f"sqlite:///{tmp_path / 'p.sqlite3'}", registry=registry)
     with client:
         portal = Portal(client=client, app=app, tokens=seed(app.state.sessions))

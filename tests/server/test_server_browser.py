@@ -73,7 +73,7 @@ def test_sign_in_view_plan_submit_request_and_see_it_scheduled(browser, tmp_path
             # A wrong token is refused with the API's message.
             page.fill("#token", "mb_wrong")
             page.click("#login")
-            page.wait_for_selector("#login-error:has-text('unknown or revoked token')")
+            page.wait_for_selector("#login-error:has-text('unknown, revoked or expired token')")
 
             page.fill("#token", tokens["cnsa"])
             page.click("#login")

@@ -1,5 +1,6 @@
-"""The portal over real sockets: ``moonbase serve`` (CLI, tokens), a crash and restart with a
-job in flight, and a tiny bounded load run (no errors, no lost writes).
+"""The portal over real sockets: ``moonbase serve`` (CLI, tokens), the server killed (SIGKILL,
+SIGTERM) and restarted with a job in flight, and a tiny bounded load run (no errors, no lost
+writes).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -41,28 +43,21 @@ def test_cli_creates_tokens_and_refuses_bad_input(tmp_path, capsys):
     assert "partner" in capsys.readouterr().err
     assert main(["serve", "--port", "0"]) == 2
     assert "--port" in capsys.readouterr().err
-    assert main(["serve", "--jobs", "magic"]) == 2
-    assert "--jobs: unknown job set 'magic'" in capsys.readouterr().err
 
 
 def _start(data, port):
+    """The portal on the stand-in jobs in its own process (``portal_server.py``)."""
     with open(data / "server.log", "ab") as log:
         return subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "moonbase.cli.app",
-                "serve",
-                "--data-dir",
+                str(Path(__file__).with_name("portal_server.py")),
                 str(data),
-                "--port",
                 str(port),
-                "--jobs",
-                "standin",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # own process group: the crash below kills the workers too
+            start_new_session=True,  # its own group: a signal to the test's group does not reach it
         )
 
 
@@ -79,33 +74,48 @@ def _wait_up(url, process, data, timeout_s=60):
     raise AssertionError("server did not come up")
 
 
-@pytest.mark.slow
-def test_a_crash_loses_no_acknowledged_write_and_the_job_resumes(tmp_path, capsys):
-    data = tmp_path / "portal"
-    assert (
-        main(
-            [
-                "serve",
-                "--data-dir",
-                str(data),
-                "--create-token",
-                "ILRS",
-                "--role",
-                "station_planner",
-            ]
-        )
-        == 0
-    )
-    headers = {"Authorization": f"Bearer {capsys.readouterr().out.strip().splitlines()[-1]}"}
-    assert main(["serve", "--data-dir", str(data), "--create-token", "CNSA"]) == 0
+def _children(pid: int) -> set[int]:
+    """Process ids of ``pid``'s children (Linux /proc)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found.update(int(x) for x in (task / "children").read_text().split())
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its reaper does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _tokens(data, capsys) -> tuple[dict, dict]:
+    args = ["serve", "--data-dir", str(data), "--create-token"]
+    assert main([*args, "ILRS", "--role", "station_planner"]) == 0
+    planner = {"Authorization": f"Bearer {capsys.readouterr().out.strip().splitlines()[-1]}"}
+    assert main([*args, "CNSA"]) == 0
     member = {"Authorization": f"Bearer {capsys.readouterr().out.strip().splitlines()[-1]}"}
+    return planner, member
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killed_mid_job_the_job_runs_once_and_resumes(tmp_path, capsys, sig):
+    """Kill the server (not its process group) mid-job and mid-write: its worker dies with it,
+    no acknowledged write is lost, and after a restart the job finishes from its checkpoint
+    with exactly one result."""
+    data = tmp_path / "portal"
+    headers, member = _tokens(data, capsys)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = _start(data, port)
     acked: list[int] = []
     stop = threading.Event()
 
-    def writer():  # keeps submitting requests until the crash; records each 201
+    def writer():  # keeps submitting requests until the server goes; records each 201
         body = {
             "title": "crash probe",
             "instrument": "X",
@@ -138,17 +148,28 @@ def test_a_crash_loses_no_acknowledged_write_and_the_job_resumes(tmp_path, capsy
                 break
             time.sleep(0.05)
         assert seen["status"] == "running", seen
+        workers = _children(server.pid)
+        assert workers, "the job runs in a worker process"
         thread.start()
         time.sleep(0.5)
     finally:
-        os.killpg(server.pid, signal.SIGKILL)  # the server and its worker, mid-job and mid-write
-        server.wait(timeout=30)
-        stop.set()
-        if thread.is_alive():
-            thread.join(timeout=30)
+        server.send_signal(sig)  # the server alone, mid-job and mid-write
+        try:
+            server.wait(timeout=30)
+        finally:
+            stop.set()
+            if thread.is_alive():
+                thread.join(timeout=30)
+    deadline = time.monotonic() + 2  # well before the job's remaining 4 s of work would end
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived its server"
     with contextlib.closing(sqlite3.connect(data / "moonbase.sqlite3")) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         stored = {row[0] for row in db.execute("SELECT id FROM experiment_requests")}
+        progress_at_kill = db.execute(
+            "SELECT progress FROM jobs WHERE id = ?", (job["id"],)
+        ).fetchone()[0]
     assert acked and set(acked) <= stored  # every 201 survived the kill
     server = _start(data, port)
     try:
@@ -163,13 +184,20 @@ def test_a_crash_loses_no_acknowledged_write_and_the_job_resumes(tmp_path, capsy
         sim = httpx.get(f"{url}/api/simulations/{done['result_id']}", headers=headers).json()
         # It went on from the last checkpoint rather than from the start, and lost nothing.
         assert sim["summary"]["resumed_from_chunk"] >= 8  # 0.2 of 40 chunks
+        assert sim["summary"]["resumed_from_chunk"] <= round(progress_at_kill * 40)
         assert len(sim["body"]["series"]["power_w"]) == 80
+        time.sleep(1.0)  # were a worker of the first server alive, it would finish by now
     finally:
         server.send_signal(signal.SIGINT)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:  # pragma: no cover
             os.killpg(server.pid, signal.SIGKILL)
+    with contextlib.closing(sqlite3.connect(data / "moonbase.sqlite3")) as db:
+        results = db.execute("SELECT id FROM results WHERE job_id = ?", (job["id"],)).fetchall()
+        jobs = db.execute("SELECT status, attempts FROM jobs").fetchall()
+    assert results == [(done["result_id"],)]  # exactly one result
+    assert jobs == [("done", 2)]
 
 
 def test_tiny_load_run_has_no_errors_and_no_lost_writes(tmp_path):

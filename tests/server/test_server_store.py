@@ -24,8 +24,8 @@ from moonbase.store import (
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     engine = make_engine(database_url(tmp_path))
-    assert migrate(engine) == "0002"
-    assert migrate(engine) == "0002"  # idempotent: a second start changes nothing
+    assert migrate(engine) == "0003"
+    assert migrate(engine) == "0003"  # idempotent: a second start changes nothing
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -201,6 +201,6 @@ def test_crewed_site_element_needs_a_stay():
     problems = check_scenario(scenario.model_copy(update={"elements": elements}))
     texts = [p.message for p in problems]
     assert any(
-        "'LANYUE-2' lands 2 crew at the site but has no surface_stay_days" in t for t in texts
+        "'LANYUE-2' brings 2 crew to the site but has no surface_stay_days" in t for t in texts
     )
     assert not [t for t in (p.message for p in check_scenario(scenario)) if "surface_stay" in t]

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from moonbase.campaign.model import CampaignInstance
 from moonbase.campaign.plan import CampaignPlan, basic_model_ids
 from moonbase.errors import InputError
+from moonbase.parallel import chunk_sizes, map_chunks
 
 __all__ = ["RiskConfig", "RiskResult", "RiskSpec", "monte_carlo", "simulate_chunk"]
 
@@ -145,8 +146,14 @@ def _snap(spec: RiskSpec, t: np.ndarray, lands: bool) -> np.ndarray:
     return np.where(inside & (snapped < n), snapped, b)
 
 
-def simulate_chunk(spec: RiskSpec, seed: np.random.SeedSequence, n_runs: int) -> dict:
-    """Simulate ``n_runs`` runs; arrays over runs (completion bucket, per-partner exposure)."""
+def simulate_chunk(
+    spec: RiskSpec, seed: np.random.SeedSequence, n_runs: int, *, arrivals: bool = False
+) -> dict:
+    """Simulate ``n_runs`` runs; arrays over runs (completion bucket, per-partner exposure).
+
+    With ``arrivals`` the result also holds ``ready_bucket`` ``(n_runs, E)``: the bucket each
+    element operates from in each run (inf: never, lost or grounded), from the same draws.
+    """
     cfg = spec.config
     rng = np.random.default_rng(seed)
     n_el, n_l = len(spec.lag), len(spec.alpha)
@@ -203,13 +210,16 @@ def simulate_chunk(spec: RiskSpec, seed: np.random.SeedSequence, n_runs: int) ->
         for k in members:
             ready[:, k] = flown_at + spec.lag[k]
     completion = ready[:, spec.basic].max(axis=1) if len(spec.basic) else np.zeros(n_runs)
-    return {
+    out = {
         "completion_bucket": completion,
         "lost": lost,
         "extra_cost_musd": extra_cost,
         "attempts": attempts_total,
         "failures": failures_total,
     }
+    if arrivals:
+        out["ready_bucket"] = ready
+    return out
 
 
 @dataclass
@@ -303,11 +313,6 @@ def _bucket_to_date(instance: CampaignInstance, bucket: np.ndarray) -> np.ndarra
     return out
 
 
-def _chunks(n_runs: int, chunk_runs: int) -> list[int]:
-    full, rest = divmod(n_runs, chunk_runs)
-    return [chunk_runs] * full + ([rest] if rest else [])
-
-
 def monte_carlo(
     instance,
     plan: CampaignPlan | None = None,
@@ -339,23 +344,19 @@ def monte_carlo(
         raise InputError(f"chunk_runs must be >= 1, got {chunk_runs}", field="chunk_runs")
     config = config or RiskConfig()
     spec = compile_plan(instance, plan, config)
-    sizes = _chunks(n_runs, chunk_runs)
+    sizes = chunk_sizes(n_runs, chunk_runs)
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     start = time.perf_counter()
-    results: list[dict | None] = [None] * len(sizes)
-    workers_used = n_workers
-    if client is None and scheduler_address is None and n_workers == 0:
-        done = 0
-        for i, (size, child) in enumerate(zip(sizes, seeds, strict=True)):
-            results[i] = simulate_chunk(spec, child, size)
-            done += size
-            if progress:
-                progress(done, n_runs)
-        workers_used = 0
-    else:
-        results, workers_used = _run_dask(
-            spec, sizes, seeds, n_workers, scheduler_address, client, progress, n_runs
-        )
+    results, workers_used = map_chunks(
+        simulate_chunk,
+        spec,
+        seeds,
+        sizes,
+        n_workers=n_workers,
+        scheduler_address=scheduler_address,
+        client=client,
+        progress=progress,
+    )
     merged = {key: np.concatenate([r[key] for r in results]) for key in results[0]}
     return RiskResult(
         instance=instance,
@@ -366,43 +367,3 @@ def monte_carlo(
         n_workers=workers_used,
         **merged,
     )
-
-
-def _run_dask(spec, sizes, seeds, n_workers, scheduler_address, client, progress, n_runs):
-    from distributed import Client, LocalCluster, as_completed
-
-    own_cluster = own_client = None
-    try:
-        if client is None:
-            if scheduler_address is not None:
-                client = own_client = Client(scheduler_address)
-            else:
-                own_cluster = LocalCluster(
-                    processes=True,
-                    n_workers=max(1, n_workers),
-                    threads_per_worker=1,
-                    dashboard_address=None,
-                    scheduler_kwargs={"dashboard_address": ":0"},  # no fixed port, no warning
-                )
-                client = own_client = Client(own_cluster)
-        workers = len(client.scheduler_info().get("workers", {}))
-        spec_future = client.scatter(spec, broadcast=True)
-        futures = [
-            client.submit(simulate_chunk, spec_future, child, size, pure=False)
-            for child, size in zip(seeds, sizes, strict=True)
-        ]
-        position = {future.key: i for i, future in enumerate(futures)}
-        results: list = [None] * len(futures)
-        done = 0
-        for future in as_completed(futures):
-            i = position[future.key]
-            results[i] = future.result()
-            done += sizes[i]
-            if progress:
-                progress(done, n_runs)
-        return results, workers
-    finally:
-        if own_client is not None:
-            own_client.close()
-        if own_cluster is not None:
-            own_cluster.close()

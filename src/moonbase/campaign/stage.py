@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from moonbase.scenario.models import Scenario
     from moonbase.site.stage import SiteChoice
 
-__all__ = ["CampaignOutcome", "landing_daylight", "plan_campaign", "with_risk"]
+__all__ = ["CampaignOutcome", "landing_daylight", "plan_campaign", "replan_campaign", "with_risk"]
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def landing_daylight(scenario: Scenario, site: SiteChoice) -> tuple[list[float],
 
 def plan_campaign(
     scenario: Scenario,
-    site: SiteChoice,
+    site: SiteChoice | None,
     *,
     as_of: date,
     time_limit_s: float = 60.0,
@@ -117,10 +117,33 @@ def plan_campaign(
 ) -> CampaignOutcome:
     """Plan the campaign as of ``as_of`` on the site stage's chosen cell (``site``).
 
-    With ``risk=False`` the Monte Carlo is not run (the outcome's ``risk`` is None; see
-    :func:`with_risk`).
+    ``site`` None: the station has no surface base (an orbital station alone), nothing lands
+    at a site and no landing-daylight rule applies. With ``risk=False`` the Monte Carlo is not
+    run (the outcome's ``risk`` is None; see :func:`with_risk`).
     """
-    daylight, source = landing_daylight(scenario, site)
+    if site is None or getattr(site, "location", "site") != "site":
+        daylight, source = None, "no surface site: no landing-daylight rule"
+    else:
+        daylight, source = landing_daylight(scenario, site)
+    outcome = _optimise(scenario, as_of, daylight, source, time_limit_s)
+    if risk:
+        outcome = with_risk(outcome, risk_runs=risk_runs, risk_workers=risk_workers, seed=seed)
+    return outcome
+
+
+def replan_campaign(
+    scenario: Scenario, campaign: CampaignOutcome, *, time_limit_s: float = 10.0
+) -> CampaignOutcome:
+    """The campaign of a changed design (``scenario``), as of ``campaign``'s date, on its calendar.
+
+    The landing-daylight calendar and its source are ``campaign``'s (the buckets do not change
+    with the design); no Monte Carlo (:func:`with_risk` adds it).
+    """
+    daylight = campaign.result.instance.daylight_fraction
+    return _optimise(scenario, campaign.as_of, daylight, campaign.daylight_source, time_limit_s)
+
+
+def _optimise(scenario, as_of, daylight, source, time_limit_s) -> CampaignOutcome:
     instance = instance_from_scenario(scenario, as_of=as_of, daylight_fraction=daylight)
     result = optimise_campaign(instance, time_limit_s=time_limit_s)
     history = pd.DataFrame(
@@ -137,10 +160,7 @@ def plan_campaign(
         ],
         columns=["element", "partner", "state", "launched_on", "location"],
     )
-    outcome = CampaignOutcome(as_of, result, None, None, history, source)
-    if risk:
-        outcome = with_risk(outcome, risk_runs=risk_runs, risk_workers=risk_workers, seed=seed)
-    return outcome
+    return CampaignOutcome(as_of, result, None, None, history, source)
 
 
 def with_risk(

@@ -29,6 +29,7 @@ _COMMANDS = (
     ("sky", "sky", "command"),
     ("run", "run", "command"),
     ("study", "study", "command"),
+    ("risk", "risk", "command"),
     ("campaign", "app", "group"),
     ("science", "app", "group"),
     ("simulate", "app", "group"),

@@ -85,6 +85,8 @@ def _plan(scenario, instance, objective, time_limit_s, workers, as_of=None):
 
     if time_limit_s <= 0:
         raise InputError(f"must be > 0, got {time_limit_s}", field="--time-limit")
+    if workers < 1:
+        raise InputError(f"must be >= 1, got {workers}", field="--workers")
     if instance is not None and as_of is not None:
         raise InputError("--as-of applies to scenarios, not instances", field="--as-of")
     inst = _load(scenario, instance, as_of)

@@ -13,6 +13,7 @@ console = Console()
 
 _STAGES = {
     "site": "Site: horizons on the terrain, ranking the cells, the chosen cell's light ...",
+    "orbit": "Orbit node: the phase for the whole campaign, eclipses by the Earth and the Moon ...",
     "campaign": "Campaign: greedy baseline, CP-SAT and the Monte Carlo risk ...",
     "systems": "Systems and logistics: the station hour by hour, manifests on the flights ...",
     "closure": "Closure: does the station survive and its stores hold; fixing and re-planning ...",
@@ -25,6 +26,11 @@ def run(
     out: Path = typer.Option(Path("out"), "--out", help="Folder for the report and tables."),
     scenario: Path | None = typer.Option(
         None, "--scenario", help="Scenario TOML (default: the built-in ILRS reference)."
+    ),
+    builtin: str | None = typer.Option(
+        None,
+        "--builtin",
+        help="A built-in scenario by name instead (ilrs-reference, ilrs-orbital-node).",
     ),
     as_of: str | None = typer.Option(
         None,
@@ -54,10 +60,20 @@ def run(
     from moonbase.site.stage import site_terrain
 
     loaded = None
+    if scenario is not None and builtin is not None:
+        from moonbase.errors import InputError
+
+        raise InputError(
+            "give --scenario or --builtin, not both", field="--builtin", hint="drop one of them"
+        )
     if scenario is not None:
         from moonbase.scenario import load_scenario
 
         loaded = load_scenario(scenario)
+    elif builtin is not None:
+        from moonbase.scenario import builtin_scenario
+
+        loaded = builtin_scenario(builtin)
     terrain = site_terrain(
         dem,
         corner_xy_m=_parse_corner(dem_corner),
@@ -106,6 +122,14 @@ def print_summary(summary: dict) -> None:
             f"Logistics: {logistics['flights_with_manifests']} of {logistics['carriers']} flights "
             f"to the station carry manifests ({manifested or 'nothing'}); "
             + (f"{short} stores short" if short else "every store holds its reserve")
+        )
+    orbit = summary.get("orbit")
+    if orbit:
+        console.print(
+            f"Orbit node {orbit['name']} ({orbit['family']}): phase {orbit['phase']:.4f} chosen "
+            f"for the span, longest eclipse {orbit['eclipse_max_min']:.1f} min (Earth's shadow "
+            f"{orbit['earth_eclipse_max_min']:.1f}, Moon's {orbit['moon_eclipse_max_min']:.1f}); "
+            f"{100 * orbit['delivered_fraction']:.1f} % of TLI mass reaches it"
         )
     closure = summary["closure"]
     console.print(

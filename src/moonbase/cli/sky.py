@@ -10,7 +10,7 @@ from rich.table import Table
 
 from moonbase.ephemeris.summary import SkySummary, sky_summary
 from moonbase.ephemeris.topocentric import check_site
-from moonbase.errors import OutOfRangeError
+from moonbase.errors import InputError, OutOfRangeError
 from moonbase.io import atomic_path
 from moonbase.time import time_range
 
@@ -29,6 +29,13 @@ def sky(
 ) -> None:
     """Summarise the Sun and Earth seen from a lunar site (flat horizon; DE421, MOON_ME)."""
     check_site(lat, lon, height_m, fields=("--lat", "--lon", "--height-m"))
+    for option, path in (("--csv", csv), ("--png", png)):
+        if path is not None and path.is_dir():
+            raise InputError(
+                f"{str(path)!r} is a folder",
+                field=option,
+                hint=f"give a file name, e.g. {path}/sky",
+            )
     t = time_range(start, stop, step, fields=("--start", "--stop", "--step"))
     try:
         summary = sky_summary(t, lat, lon, height_m)

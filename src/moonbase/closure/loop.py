@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from moonbase.closure.power import earlier_power_fix
 from moonbase.closure.records import Closure, ClosureIteration, UnmetNeed
-from moonbase.closure.resupply import resupply_fix
+from moonbase.closure.resupply import resupply_fix, stock_unmet
 from moonbase.closure.storage import (
     STORAGE_SPECIFIC_ENERGY_WH_PER_KG,
     Fix,
@@ -56,7 +56,7 @@ def close_station(
     (:func:`~moonbase.systems.sizing.size_component`).
     """
     if logistics is None:
-        systems, logistics = supply(systems, scenario, campaign)
+        systems, logistics = supply(systems, scenario, campaign, site)
     initial = check = check_survival(systems, tolerance_kwh=tolerance_kwh)
     initial_short = short = stock_shortfalls(logistics, systems)
     iterations: list[ClosureIteration] = []
@@ -67,7 +67,7 @@ def close_station(
             reason = f"the iteration limit ({max_iterations}) was reached"
             if not check.survives:
                 unmet.append(_unmet_shortfall(check, reason))
-            unmet += _stock_unmet(short, reason)
+            unmet += stock_unmet(short, reason)
             break
         considered: tuple[str, ...] = ()
         if not check.survives:
@@ -113,19 +113,6 @@ def close_station(
         tuple(initial_short),
         tuple(short),
     )
-
-
-def _stock_unmet(shortfalls, reason: str) -> list[UnmetNeed]:
-    return [
-        UnmetNeed(
-            f"{s.commodity} stock",
-            None,
-            s.mass_kg,
-            "kg",
-            f"{s.mass_kg:,.1f} kg needed by {s.by_utc:%Y-%m-%d %H:%M} UTC: {reason}",
-        )
-        for s in shortfalls
-    ]
 
 
 def _iteration(number, fix: Fix, before, check, after, considered) -> ClosureIteration:

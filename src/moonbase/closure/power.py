@@ -23,9 +23,9 @@ def earlier_power_fix(
 ) -> tuple[Fix | None, tuple[str, ...]]:
     """An earlier power source for ``check``'s first shortfall, and the sources considered.
 
-    Candidates are the planned site elements with ``power_produced_w`` not operating yet at the
-    first short hour, the most powerful first; the first the campaign can fly in time is the
-    fix (None when none can).
+    Candidates are the planned elements at ``site``'s location (the surface site, or the orbit
+    node) with ``power_produced_w`` not operating yet at the first short hour, the most
+    powerful first; the first the campaign can fly in time is the fix (None when none can).
     """
     when = check.first_short_utc
     if when is None:
@@ -38,7 +38,7 @@ def earlier_power_fix(
     candidates = [
         e
         for e in scenario.elements
-        if e.location == "site"
+        if e.location == getattr(site, "location", "site")
         and (e.power_produced_w or 0.0) > 0.0
         and not is_history(e, campaign.as_of)
         and e.state == "planned"

@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from moonbase.scenario.models import Scenario
     from moonbase.systems.stage import StationRun
 
-__all__ = ["Closure", "ClosureIteration", "SurvivalCheck", "UnmetNeed"]
+__all__ = ["MARGIN_TOLERANCE_H", "Closure", "ClosureIteration", "SurvivalCheck", "UnmetNeed"]
+
+#: A survival margin at or below this (hours) is none: the storage ran empty, to rounding.
+MARGIN_TOLERANCE_H = 1e-6
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class SurvivalCheck:
 
     @property
     def survives(self) -> bool:
-        return self.served and self.min_survival_margin_h > 0.0
+        return self.served and self.min_survival_margin_h > MARGIN_TOLERANCE_H
 
 
 @dataclass(frozen=True)

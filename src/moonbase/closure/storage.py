@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from moonbase.campaign.stage import CampaignOutcome, plan_campaign
-from moonbase.closure.records import UnmetNeed
+from moonbase.campaign.stage import CampaignOutcome, replan_campaign
+from moonbase.closure.records import MARGIN_TOLERANCE_H, UnmetNeed
 from moonbase.closure.survival import _naive
 from moonbase.errors import InputError
 
@@ -43,13 +43,15 @@ def apply_storage(
     capacity_wh: float,
     *,
     specific_energy_wh_per_kg: float = STORAGE_SPECIFIC_ENERGY_WH_PER_KG,
+    delivered_fraction: float | None = None,
 ) -> tuple[Scenario, float, float]:
     """``scenario`` with ``element_id``'s storage at ``capacity_wh`` and its masses grown.
 
     Returns ``(scenario, added landed kg, added TLI kg)``. The added storage weighs
     ``added_wh / specific_energy_wh_per_kg`` landed; the TLI mass grows by that over the
-    element's landed fraction (landed / TLI mass where both are given, else the mean landed
-    fraction of its allowed launchers). An element with only a landed mass grows that alone.
+    element's landed fraction (``delivered_fraction`` where given, as at the orbit node; else
+    landed / TLI mass where both are given, else the mean landed fraction of its allowed
+    launchers). An element with only a landed mass grows that alone.
     """
     if specific_energy_wh_per_kg <= 0:
         raise InputError(
@@ -65,7 +67,8 @@ def apply_storage(
     if e.landed_mass_kg is not None:
         update["landed_mass_kg"] = e.landed_mass_kg + added_kg
     if e.mass_tli_kg is not None:
-        added_tli = added_kg / _landed_fraction(scenario, e)
+        fraction = delivered_fraction or _landed_fraction(scenario, e)
+        added_tli = added_kg / fraction
         update["mass_tli_kg"] = e.mass_tli_kg + added_tli
     note = (
         f"closure: +{added_wh / 1000.0:,.0f} kWh storage "
@@ -74,6 +77,11 @@ def apply_storage(
     update["mass_basis"] = f"{e.mass_basis}; {note}" if e.mass_basis else note
     elements[index] = e.model_copy(update=update)
     return scenario.model_copy(update={"elements": elements}), added_kg, added_tli
+
+
+def element_at(scenario, element_id: str):
+    """The scenario's element ``element_id``."""
+    return next(e for e in scenario.elements if e.id == element_id)
 
 
 def _landed_fraction(scenario, element) -> float:
@@ -124,7 +132,11 @@ def _storage_on_element(
     can fly it.
     """
     changed, added_kg, added_tli = apply_storage(
-        scenario, element_id, capacity_wh, specific_energy_wh_per_kg=specific_energy_wh_per_kg
+        scenario,
+        element_id,
+        capacity_wh,
+        specific_energy_wh_per_kg=specific_energy_wh_per_kg,
+        delivered_fraction=getattr(site, "delivered_fraction", None),
     )
     element = next(e for e in changed.elements if e.id == element_id)
     carriers = _carriers(changed, element)
@@ -195,6 +207,7 @@ def add_storage_elements(
     as_of: date | None = None,
     specific_energy_wh_per_kg: float = STORAGE_SPECIFIC_ENERGY_WH_PER_KG,
     land_first: bool = True,
+    delivered_fraction: float | None = None,
 ) -> tuple[Scenario, list[str]]:
     """``scenario`` with ``added_wh`` of storage for ``element_id`` flown as separate elements.
 
@@ -205,8 +218,15 @@ def add_storage_elements(
     allowed on the candidate launchers that can carry it, with the element's partner, siting
     precedence (``requires``) and launch window. With ``land_first`` the element requires its
     units (they operate before it does, so the storage is there from its first night);
-    without, the units fly independently. Returns ``(scenario, the new units' ids)``.
+    without, the units fly independently. An element at the orbit node gets units at the node,
+    each a TLI mass of its storage over ``delivered_fraction`` (the node's, which replaces the
+    launchers' landed fraction). Returns ``(scenario, the new units' ids)``.
     """
+    if element_at(scenario, element_id).location == "node" and not delivered_fraction:
+        raise InputError(
+            f"{element_id} is at the orbit node: give the node's delivered_fraction",
+            field="delivered_fraction",
+        )
     if specific_energy_wh_per_kg <= 0:
         raise InputError(
             f"must be > 0, got {specific_energy_wh_per_kg}", field="specific_energy_wh_per_kg"
@@ -225,13 +245,20 @@ def add_storage_elements(
             f"no launcher of {element_id} or its partner flies in its launch window",
             field="closure",
         )
-    best = max(available, key=lambda lch: lch.landed_capacity_kg)
+
+    def fraction(launcher) -> float:
+        return delivered_fraction or launcher.landed_fraction
+
+    best = max(available, key=lambda lch: lch.capacity_tli_kg * fraction(lch))
+    best_kg = best.capacity_tli_kg * fraction(best)
     total_kg = added_wh / specific_energy_wh_per_kg
-    count = max(1, math.ceil(total_kg / best.landed_capacity_kg - 1e-9))
+    count = max(1, math.ceil(total_kg / best_kg - 1e-9))
     unit_wh, unit_kg = added_wh / count, total_kg / count
     carriers = [
-        lch.id for lch in candidates if unit_kg / lch.landed_fraction <= lch.capacity_tli_kg + 1e-9
+        lch.id for lch in candidates if unit_kg / fraction(lch) <= lch.capacity_tli_kg + 1e-9
     ]
+    at_node = element.location == "node"
+    mass = {"mass_tli_kg": unit_kg / delivered_fraction} if at_node else {"landed_mass_kg": unit_kg}
     first = len(_units_of(scenario, element_id)) + 1
     ids = []
     for number in range(first, first + count):
@@ -243,15 +270,15 @@ def add_storage_elements(
                 name=f"{element_id} energy storage unit {number}",
                 partner=element.partner,
                 role="power",
-                location="site",
-                landed_mass_kg=unit_kg,
+                location=element.location,
                 mass_provenance="notional",
                 mass_basis=(
                     f"notional: closure step, {unit_wh / 1000.0:,.0f} kWh of {element_id}'s "
                     f"storage (unit {number - first + 1} of {count}) at "
-                    f"{specific_energy_wh_per_kg:g} Wh/kg = {unit_kg:,.0f} kg landed; each unit "
-                    f"within {best.id}'s landed capacity ({best.landed_capacity_kg:,.0f} kg)"
+                    f"{specific_energy_wh_per_kg:g} Wh/kg = {unit_kg:,.0f} kg delivered; each "
+                    f"unit within {best.id}'s capacity there ({best_kg:,.0f} kg)"
                 ),
+                **mass,
                 energy_storage_wh=unit_wh,
                 requires=list(element.requires),
                 allowed_launchers=carriers,
@@ -298,6 +325,7 @@ def _storage_elements(
                 as_of=campaign.as_of,
                 specific_energy_wh_per_kg=specific_energy_wh_per_kg,
                 land_first=land_first,
+                delivered_fraction=getattr(site, "delivered_fraction", None),
             )
             new_campaign = replan(changed, site, campaign, replan_time_limit_s, seed)
         except InputError as error:
@@ -352,10 +380,9 @@ def _gap_before_units(scenario, campaign, systems, check, element_id) -> UnmetNe
 
 
 def replan(scenario, site, campaign, time_limit_s: float, seed: int):
-    """The campaign of a changed design, as of the same date, without its Monte Carlo."""
-    return plan_campaign(
-        scenario, site, as_of=campaign.as_of, time_limit_s=time_limit_s, risk=False, seed=seed
-    )
+    """The campaign of a changed design, as of the same date on the same landing calendar,
+    without its Monte Carlo (:func:`moonbase.campaign.stage.replan_campaign`)."""
+    return replan_campaign(scenario, campaign, time_limit_s=time_limit_s)
 
 
 @dataclass(frozen=True)
@@ -417,6 +444,7 @@ def storage_fix(
             name,
             margin=margin,
             tolerance_kwh=tolerance_kwh,
+            min_margin_h=MARGIN_TOLERANCE_H,
             failures=True,
             seed=seed,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from moonbase.closure.records import SurvivalCheck, UnmetNeed
+from moonbase.closure.records import MARGIN_TOLERANCE_H, SurvivalCheck, UnmetNeed
 from moonbase.errors import InputError
 from moonbase.systems.components import parse_station
 from moonbase.systems.stage import StationRun
@@ -60,9 +60,9 @@ def check_survival(run: StationRun, *, tolerance_kwh: float = 1e-6) -> SurvivalC
                 and _present(run.station.get(name), first)
                 and series[f"served_w:{name}"].iat[i] < run.station.get(name).power_w - 1e-9
             )
-    elif kpis["min_survival_margin_h"] <= 0.0:
+    elif kpis["min_survival_margin_h"] <= MARGIN_TOLERANCE_H:
         margin = series["survival_margin_h"].to_numpy()
-        hits = np.flatnonzero(margin <= 0.0)
+        hits = np.flatnonzero(margin <= MARGIN_TOLERANCE_H)
         if hits.size:
             i = int(hits[0])
             first = series.index[i]

@@ -139,31 +139,40 @@ class Logistics:
         return logistics_section(self, run)
 
 
-def plan_logistics(scenario: Scenario, campaign: CampaignOutcome, run: StationRun) -> Logistics:
-    """Manifest the station's demand on the campaign's flights to the site.
+def plan_logistics(
+    scenario: Scenario, campaign: CampaignOutcome, run: StationRun, site=None
+) -> Logistics:
+    """Manifest the station's demand on the campaign's flights to it.
 
     ``run`` is the twin of the campaign's station *without* manifests (its draws are the
     demand, :func:`~moonbase.logistics.demand.crew_consumables`; its components' MTBF the
     spares, :func:`~moonbase.logistics.demand.spares_by_mtbf`); ``campaign`` gives the carriers
-    (:func:`~moonbase.logistics.carriers.carriers_from_campaign`). The reserve is the
-    scenario's ``policies.consumables_reserve_days``.
+    (:func:`~moonbase.logistics.carriers.carriers_from_campaign`) to ``site``'s location (the
+    site stage's cell by default; an orbit stage's node brings its delivered fraction). The
+    reserve is the scenario's ``policies.consumables_reserve_days``.
     """
     reserve_days = scenario.policies.consumables_reserve_days
     demand = crew_consumables(run.simulation, reserve_days=reserve_days).merged(
         spares_by_mtbf(run.station, run.simulation.drivers.times_utc)
     )
-    carriers = carriers_from_campaign(scenario, campaign)
+    carriers = carriers_from_campaign(
+        scenario,
+        campaign,
+        location=getattr(site, "location", "site"),
+        delivered_fraction=getattr(site, "delivered_fraction", None),
+    )
     manifests = fill_manifests(carriers, demand)
     return Logistics(tuple(carriers), demand, manifests, reserve_days)
 
 
-def supply(bare: StationRun, scenario: Scenario, campaign: CampaignOutcome):
+def supply(bare: StationRun, scenario: Scenario, campaign: CampaignOutcome, site=None):
     """``bare`` (the twin of ``campaign`` without manifests) supplied: ``(run, Logistics)``.
 
-    The demand of ``bare`` is manifested (:func:`plan_logistics`) and the twin runs again on
-    the same drivers with the manifests on board as cargo arriving with each flight.
+    The demand of ``bare`` is manifested (:func:`plan_logistics`, to ``site``'s location) and
+    the twin runs again on the same drivers with the manifests on board as cargo arriving with
+    each flight.
     """
-    logistics = plan_logistics(scenario, campaign, bare)
+    logistics = plan_logistics(scenario, campaign, bare, site)
     cargo = logistics.cargo()
     if not cargo:
         return bare, logistics
@@ -192,7 +201,7 @@ def supply_station(
     :class:`Logistics` that made them (:func:`supply`).
     """
     bare = run_station(scenario, site, campaign, failures=failures, seed=seed)
-    return supply(bare, scenario, campaign)
+    return supply(bare, scenario, campaign, site)
 
 
 def supply_science(logistics: Logistics, science: ScienceResult, run: StationRun) -> Logistics:

@@ -15,7 +15,7 @@ def summary_section(plan) -> Section:
     """The headline figures of ``summary.json``, as tables."""
     summary = plan.summary()
     rows = []
-    for part in ("terrain", "site", "campaign", "systems", "logistics", "closure"):
+    for part in ("terrain", "site", "campaign", "systems", "logistics", "closure", "orbit"):
         for key, value in (summary[part] or {}).items():
             shown = json.dumps(value) if isinstance(value, list | dict) else value
             rows.append({"stage": part, "quantity": key, "value": shown})
@@ -51,30 +51,42 @@ def summary_section(plan) -> Section:
 
 
 def plan_sections(plan) -> list[Section]:
-    """Summary, scenario, environment, site, campaign, systems, logistics, closure, science."""
+    """Summary, scenario, the places (environment and site; orbit node), campaign, and each
+    station's systems, logistics, closure and science sections."""
     from moonbase.scenario.report import scenario_section
     from moonbase.site.report import environment_section
 
-    return [
-        summary_section(plan),
-        scenario_section(plan.scenario),
-        environment_section(plan.site),
-        plan.site.section(),
-        plan.campaign.section(),
-        plan.systems.section(),
-        *([plan.logistics.section(plan.systems)] if plan.logistics is not None else []),
-        plan.closure.section(),
-        plan.science.section(),
-    ]
+    places = []
+    for station in plan.stations:
+        if station.location == "site":
+            places += [environment_section(station.place), station.place.section()]
+        else:
+            places.append(station.place.section())
+    sections = [summary_section(plan), scenario_section(plan.scenario), *places]
+    sections.append(plan.campaign.section())
+    for station in plan.stations:
+        parts = station.sections()
+        if len(plan.stations) > 1:
+            where = "surface base" if station.location == "site" else "orbit node"
+            for part in parts:
+                part.title = f"{part.title} ({where})"
+        sections += parts
+    return sections
 
 
 def plan_report(plan, path):
     """Write the plan's self-contained HTML report to ``path`` (atomically); returns the path."""
     terrain = plan.site.terrain
-    label = "SYNTHETIC terrain (not a real place)" if terrain.synthetic else "real terrain"
+    if terrain is None:
+        label = "in lunar orbit (no terrain)"
+    else:
+        terrain_label = (
+            "SYNTHETIC terrain (not a real place)" if terrain.synthetic else "real terrain"
+        )
+        label = f"on {terrain_label}"
     return write_report(
         path,
         f"moonbase: {plan.scenario.name}",
         plan_sections(plan),
-        subtitle=f"Plan as of {plan.as_of}; site {plan.site.site_name} on {label}.",
+        subtitle=f"Plan as of {plan.as_of}; station {plan.site.site_name} {label}.",
     )

@@ -177,6 +177,7 @@ def _run(view: _View) -> list[Problem]:
         _check_policies,
         _check_experiments,
         _check_crew,
+        _check_node_elements,
     ):
         problems.extend(check(view))
     return problems
@@ -245,8 +246,8 @@ def location_choices(location_ids: Iterable[str]) -> str:
     """The values an element's ``location`` may take, for hints."""
     named = ", ".join(sorted(location_ids)) or "none defined"
     return (
-        'location = "site" (at the station), "orbit", "elsewhere" (not modelled), or the id of '
-        f"a [[locations]] entry ({named})"
+        'location = "site" (at the station), "node" (the station\'s orbit node), "orbit", '
+        f'"elsewhere" (not modelled), or the id of a [[locations]] entry ({named})'
     )
 
 
@@ -271,6 +272,19 @@ def _check_locations(view: _View) -> Iterable[Problem]:
             f"element {element.id!r} is placed at unknown location {element.location!r}",
             f"{guess}write {location_choices(view.location_ids)}",
         )
+
+
+def _check_node_elements(view: _View) -> Iterable[Problem]:
+    if view.has_orbit:
+        return
+    for index, element in view.elements:
+        if element.location == "node":
+            yield Problem(
+                ("elements", index, "location"),
+                f"element {element.id!r} is placed at the node but the scenario has no [orbit]",
+                'add an [orbit] table (e.g. family = "nrho", resonance = "9:2") or place it '
+                'elsewhere (location = "site" or "orbit")',
+            )
 
 
 def _check_relay_orbits(view: _View) -> Iterable[Problem]:
@@ -361,12 +375,12 @@ def _check_masses(view: _View) -> Iterable[Problem]:
                 "give mass_tli_kg (mass at trans-lunar injection) and/or landed_mass_kg",
             )
             continue
-        if element.location in ("orbit", "elsewhere") and element.mass_tli_kg is None:
+        if element.location in ("orbit", "node", "elsewhere") and element.mass_tli_kg is None:
             yield Problem(
                 base + ("landed_mass_kg",),
                 f"element {element.id!r} is not landed at a modelled place ({element.location}) "
                 "but has only a landed mass",
-                "give mass_tli_kg for elements in orbit or elsewhere",
+                "give mass_tli_kg for elements in orbit, at the node or elsewhere",
             )
             continue
         if (
@@ -660,10 +674,11 @@ def _check_experiments(view: _View) -> Iterable[Problem]:
 
 def _check_crew(view: _View) -> Iterable[Problem]:
     for index, element in view.elements:
-        if element.crew > 0 and element.lands_at_site and element.surface_stay_days is None:
+        at_station = element.location in ("site", "node")
+        if element.crew > 0 and at_station and element.surface_stay_days is None:
             yield Problem(
                 ("elements", index, "surface_stay_days"),
-                f"element {element.id!r} lands {element.crew} crew at the site but has no "
-                "surface_stay_days",
-                "add surface_stay_days = <days on the surface> (a positive number)",
+                f"element {element.id!r} brings {element.crew} crew to the "
+                f"{element.location} but has no surface_stay_days",
+                "add surface_stay_days = <days at the station> (a positive number)",
             )

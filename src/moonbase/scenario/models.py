@@ -13,9 +13,10 @@ Units are in the field names: ``_kg``, ``_w`` (watts), ``_wh`` (watt-hours), ``_
 ``_musd`` (millions of US dollars). Dates are calendar dates (UTC).
 
 Where an element is: ``location`` is required and is ``"site"`` (the station's ``[site]``),
-``"orbit"``, ``"elsewhere"`` (a place the model does not represent) or the ``id`` of a
-``[[locations]]`` entry (a named surface place with coordinates, e.g. another mission's
-landing target).
+``"node"`` (part of the station's lunar-orbit node, the scenario's ``[orbit]``), ``"orbit"``
+(elsewhere in lunar orbit: relays, crew ships), ``"elsewhere"`` (a place the model does not
+represent) or the ``id`` of a ``[[locations]]`` entry (a named surface place with coordinates,
+e.g. another mission's landing target).
 
 Provenance of a fact, following the reference note's tags:
 
@@ -88,9 +89,10 @@ CAPABILITY_TAGS = (
     "crew_transport",
 )
 
-#: Element locations that are not ``[[locations]]`` ids: the station's site, lunar orbit, and
+#: Element locations that are not ``[[locations]]`` ids: the station's site, the station's
+#: lunar-orbit node (the scenario's ``[orbit]``), lunar orbit otherwise (relays, crew ships), and
 #: somewhere the model does not represent.
-RESERVED_LOCATIONS = ("site", "orbit", "elsewhere")
+RESERVED_LOCATIONS = ("site", "node", "orbit", "elsewhere")
 
 ContributionLevel = Literal[
     "joint_demonstration",
@@ -255,8 +257,10 @@ class Element(_Model):
     Dependencies: the element can operate once every element in ``requires`` operates and
     every capability in ``needs`` is provided by some operating element (``provides``).
 
-    Location (required): ``"site"`` (lands at the station), ``"orbit"``, ``"elsewhere"``
-    (not modelled) or the id of a ``[[locations]]`` entry (lands there, not at the station).
+    Location (required): ``"site"`` (lands at the station), ``"node"`` (joins the station's
+    lunar-orbit node: give ``mass_tli_kg``; what reaches the node is that less the insertion
+    propellant, :attr:`OrbitNode.insertion_delta_v_km_s`), ``"orbit"``, ``"elsewhere"`` (not
+    modelled) or the id of a ``[[locations]]`` entry (lands there, not at the station).
 
     Communications: ``downlink_rate_mbps`` (direct to Earth, while Earth is in view) and
     ``data_buffer_gbit`` (onboard storage for data waiting for the downlink) make a surface
@@ -369,10 +373,20 @@ class Location(_Model):
 class OrbitNode(OrbitNodeSpec):
     """A named lunar-orbit node (hub) option: an :class:`moonbase.orbit.OrbitNodeSpec` (family
     ``nrho``/``halo``/``llo``/``elfo`` and its parameters) that ``moonbase.orbit`` propagates and
-    analyses (eclipses, Earth and site visibility, transfer delta-v)."""
+    analyses (eclipses, Earth and site visibility, transfer delta-v).
+
+    Elements with ``location = "node"`` make up the orbital station. Each is thrown to TLI by
+    its launcher and inserted into the node's orbit by its own stage: ``insertion_delta_v_km_s``
+    (default: the orbit stage's patched-conic estimate from a direct TLI,
+    :func:`moonbase.orbit.node_delta_v_budget`) at ``insertion_isp_s`` (default 320 s, a
+    storable bipropellant stage: the Orion service module's main engine has 316 s) leaves
+    ``exp(-dv / (g0 Isp))`` of the TLI mass at the node.
+    """
 
     name: Text
     source: str = ""
+    insertion_delta_v_km_s: PositiveFloat | None = None
+    insertion_isp_s: PositiveFloat = 320.0
 
 
 class CampaignWindow(_Model):

@@ -47,7 +47,10 @@ __all__ = [
 ]
 
 #: Scenarios shipped as package data: name -> file under ``moonbase/scenario/data``.
-BUILTIN_SCENARIOS = {"ilrs-reference": "ilrs_reference.toml"}
+BUILTIN_SCENARIOS = {
+    "ilrs-reference": "ilrs_reference.toml",
+    "ilrs-orbital-node": "ilrs_orbital_node.toml",
+}
 
 
 # -- reading -------------------------------------------------------------------------------------

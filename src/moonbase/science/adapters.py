@@ -195,18 +195,27 @@ def requests_from_scenario(scenario) -> tuple[tuple[Partner, ...], tuple[Experim
     return partners, requests
 
 
-def off_station_experiments(scenario) -> dict[str, str]:
+def off_station_experiments(
+    scenario, location: str = "site", *, hostless: bool = True
+) -> dict[str, str]:
     """The scenario's experiments hosted away from the station, each with the reason.
 
-    An experiment whose ``requires`` names an element with a ``location`` other than ``"site"``
-    (a lander elsewhere on the Moon, an orbiter) runs on that element's power, data link and
-    time, not the station's: the station's programme leaves it out (the science stage says so in
-    :attr:`moonbase.science.stage.ScienceResult.off_station`).
+    An experiment whose ``requires`` names an element with a ``location`` other than the
+    station's (``"site"``, or ``"node"`` for the orbit node; a lander elsewhere on the Moon, an
+    orbiter) runs on that element's power, data link and time, not the station's: the station's
+    programme leaves it out (the science stage says so in
+    :attr:`moonbase.science.stage.ScienceResult.off_station`). An experiment hosted by no
+    element belongs to the station only with ``hostless`` (a plan with a surface base and an
+    orbit node gives it to the surface base).
     """
     where = {e.id: e.location for e in scenario.elements}
     out = {}
     for experiment in scenario.experiments:
-        away = [r for r in experiment.requires if r in where and where[r] != "site"]
+        hosts = [r for r in experiment.requires if r in where]
+        if not hosts and not hostless:
+            out[experiment.id] = "hosted by no element: scheduled at the other station"
+            continue
+        away = [r for r in hosts if where[r] != location]
         if away:
             out[experiment.id] = f"on {away[0]} at {where[away[0]]}, not at the station"
     return out

@@ -142,8 +142,10 @@ def entitlements_from_scenario(scenario) -> dict[str, float | None]:
     """Each scenario partner's entitlement (fraction), by :func:`shares_of`.
 
     Amounts: the ``value_musd`` of the partner's contributions when the scenario gives any;
-    otherwise the ``landed_mass_kg`` of the surface elements it owns that have not failed (the
-    hardware a partner puts on the Moon, as ISS shares followed hardware contributions).
+    otherwise the mass of the station's elements it owns that have not failed (the hardware a
+    partner puts at the station, as ISS shares followed hardware contributions): the
+    ``landed_mass_kg`` of surface elements, and the mass that reaches the orbit node of node
+    elements (``mass_tli_kg`` times :func:`moonbase.orbit.stage.delivered_fraction`).
     None for every partner when the amounts add up to zero.
     """
     values = {
@@ -152,9 +154,18 @@ def entitlements_from_scenario(scenario) -> dict[str, float | None]:
     }
     if sum(values.values()) <= 0:
         values = {p.id: 0.0 for p in scenario.partners}
+        node_fraction = None
         for element in scenario.elements:
-            if element.location == "site" and element.state != "failed":
+            if element.state == "failed":
+                continue
+            if element.location == "site":
                 values[element.partner] += element.landed_mass_kg or 0.0
+            elif element.location == "node" and getattr(scenario, "orbit", None) is not None:
+                if node_fraction is None:
+                    from moonbase.orbit.stage import delivered_fraction
+
+                    node_fraction = delivered_fraction(scenario.orbit)
+                values[element.partner] += (element.mass_tli_kg or 0.0) * node_fraction
     if sum(values.values()) <= 0:
         return dict.fromkeys(values)
     return _shares_of_mapping(values)

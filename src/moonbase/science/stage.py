@@ -235,12 +235,16 @@ def schedule_programme(
     time_limit_s: float = 30.0,
     workers: int | None = None,
     fairness_tolerance: float = 0.02,
+    location: str = "site",
+    hostless: bool = True,
 ) -> ScienceResult:
     """Schedule the scenario's experiments on ``systems``' station as ``campaign`` builds it.
 
     ``systems`` is a :class:`~moonbase.systems.stage.StationRun`, ``campaign`` a
-    :class:`~moonbase.campaign.stage.CampaignOutcome`. Experiments hosted away from the station
-    are left out; the rest are scheduled by :func:`schedule_fairly`.
+    :class:`~moonbase.campaign.stage.CampaignOutcome`; the station is at ``location``
+    (``"site"``, or ``"node"`` for the orbit node). Experiments hosted away from it are left
+    out (and, without ``hostless``, those hosted by no element); the rest are scheduled by
+    :func:`schedule_fairly`.
     """
     from moonbase.science.adapters import (
         off_station_experiments,
@@ -249,7 +253,7 @@ def schedule_programme(
         with_element_windows,
     )
 
-    off = off_station_experiments(scenario)
+    off = off_station_experiments(scenario, location, hostless=hostless)
     partners, requests = requests_from_scenario(scenario)
     requests = tuple(r for r in requests if r.id not in off)
     resources = resources_from_systems(systems.simulation)

@@ -2,11 +2,15 @@
 and submitting experiment requests, then a check that every acknowledged write is stored.
 
 ``run_load`` stops by itself after ``duration_s`` or ``max_requests``, whichever comes first.
+Each client is one keep-alive HTTP/1.1 connection driven by a small hand-written client on
+asyncio streams (a general-purpose client costs more CPU than the server it measures, and on a
+small machine the two share the cores).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import asdict, dataclass
 from urllib.parse import urlparse
@@ -35,58 +39,106 @@ class LoadReport:
         return asdict(self)
 
 
-async def _client(http, index, tokens, deadline, budget, latencies, failures, acked, write_every):
-    token = tokens[index % len(tokens)]
-    headers = {"Authorization": f"Bearer {token}"}
-    n = 0
-    while time.monotonic() < deadline and budget[0] > 0:
-        budget[0] -= 1
-        n += 1
-        t0 = time.perf_counter()
+class _Connection:
+    """One keep-alive HTTP/1.1 connection: requests with a body of JSON, answers framed by
+    ``Content-Length`` (as the portal sends them)."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, token: str, body: bytes = b"") -> tuple:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+            f"Authorization: Bearer {token}\r\n"
+            + (f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n" if body else "")
+            + "\r\n"
+        )
         try:
-            if n % write_every == 0:
-                title = f"load-{index}-{n}"
-                body = {
-                    "title": title,
-                    "instrument": "LOAD",
-                    "duration_h": 1.0 + (n % 24),
-                    "power_w": 100.0,
-                    "data_gb": 0.5,
-                    "earliest": "2031-01-01",
-                    "latest": "2031-06-30",
-                    "priority": 1 + n % 5,
-                }
-                response = await http.post("/api/requests", json=body, headers=headers)
-                if response.status_code == 201:
-                    acked.append(response.json()["id"])
-            else:
-                response = await http.get("/api/plans", headers=headers)
-            ok = response.is_success
-        except Exception:
-            ok = False
-        latencies.append(time.perf_counter() - t0)
-        if not ok:
-            failures.append(n)
+            self.writer.write(head.encode() + body)
+            raw = await self.reader.readuntil(b"\r\n\r\n")
+            status = int(raw[9:12])
+            length, close = 0, False
+            for line in raw.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            payload = await self.reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            self.close()
+            raise
+        if close:
+            self.close()
+        return status, payload
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def _client(url, index, tokens, deadline, budget, latencies, failures, acked, write_every):
+    token = tokens[index % len(tokens)]
+    connection = _Connection(url.hostname, url.port or 80)
+    n = 0
+    try:
+        while time.monotonic() < deadline and budget[0] > 0:
+            budget[0] -= 1
+            n += 1
+            t0 = time.perf_counter()
+            try:
+                if n % write_every == 0:
+                    body = {
+                        "title": f"load-{index}-{n}",
+                        "instrument": "LOAD",
+                        "duration_h": 1.0 + (n % 24),
+                        "power_w": 100.0,
+                        "data_gb": 0.5,
+                        "earliest": "2031-01-01",
+                        "latest": "2031-06-30",
+                        "priority": 1 + n % 5,
+                    }
+                    status, payload = await connection.request(
+                        "POST", "/api/requests", token, json.dumps(body).encode()
+                    )
+                    if status == 201:
+                        acked.append(json.loads(payload)["id"])
+                else:
+                    status, _ = await connection.request("GET", "/api/plans", token)
+                ok = 200 <= status < 300
+            except Exception:
+                ok = False
+            latencies.append(time.perf_counter() - t0)
+            if not ok:
+                failures.append(n)
+    finally:
+        connection.close()
 
 
 async def _run(base_url, tokens, planner_token, clients, duration_s, max_requests, write_every):
     import httpx
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     latencies: list[float] = []
     failures: list[int] = []
     acked: list[int] = []
     budget = [max_requests]
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0) as http:
-        start = time.monotonic()
-        deadline = start + duration_s
-        await asyncio.gather(
-            *(
-                _client(http, i, tokens, deadline, budget, latencies, failures, acked, write_every)
-                for i in range(clients)
-            )
+    url = urlparse(base_url)
+    start = time.monotonic()
+    deadline = start + duration_s
+    await asyncio.gather(
+        *(
+            _client(url, i, tokens, deadline, budget, latencies, failures, acked, write_every)
+            for i in range(clients)
         )
-        seconds = time.monotonic() - start
+    )
+    seconds = time.monotonic() - start
+    async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as http:
         found: set[int] = set()
         offset = 0
         while True:

@@ -14,6 +14,7 @@ __all__ = [
     "can_see_product",
     "check_request",
     "is_embargoed",
+    "may_manage_token",
 ]
 
 #: Hours of one lunar day (half a synodic month): the longest a sunlit run can last at most sites.
@@ -35,6 +36,29 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role in ("partner_admin", "station_planner")
+
+
+#: The role ladder, lowest first: a role manages tokens of its own rung and below.
+LADDER = ("member", "partner_admin", "station_planner")
+
+
+def may_manage_token(who: Principal, partner_id: str, role: str) -> bool:
+    """Whether ``who`` may create or revoke a ``role`` token of partner ``partner_id``.
+
+    Station planners manage every token. A partner admin manages its own partner's member and
+    partner_admin tokens, never a station planner's (the rung above it); members manage none.
+
+    >>> admin = Principal(token_id=2, partner_id="CNSA", role="partner_admin")
+    >>> may_manage_token(admin, "CNSA", "member"), may_manage_token(admin, "CNSA", "station_planner")
+    (True, False)
+    >>> may_manage_token(admin, "ESA", "member")
+    False
+    """
+    if who.is_planner:
+        return True
+    if not who.is_admin or partner_id != who.partner_id or role not in LADDER:
+        return False
+    return LADDER.index(role) <= LADDER.index(who.role)
 
 
 @dataclass(frozen=True)

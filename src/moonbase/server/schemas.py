@@ -6,6 +6,7 @@ relations between fields are checked by :func:`moonbase.server.rules.check_reque
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -15,6 +16,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 MAX_ID = 2_147_483_647
 #: Deepest nesting accepted in free-form JSON documents (scenario bodies, job parameters).
 MAX_DEPTH = 32
+#: Largest list offset a client may send (a 32-bit bound: both databases take it).
+MAX_OFFSET = 2_147_483_647
 
 
 def _storable(text: str) -> str:
@@ -29,8 +32,13 @@ def _storable(text: str) -> str:
 
 
 def _storable_json(value: Any, depth: int = 0) -> Any:
+    """``value`` if both databases store it alike: no NUL or lone surrogate in text, integers
+    within 64 bits, no NaN or infinity (PostgreSQL's JSON has no spelling for them), at most
+    :data:`MAX_DEPTH` levels deep."""
     if depth > MAX_DEPTH:
         raise ValueError(f"JSON document nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers in JSON documents must be finite (no NaN or Infinity)")
     if isinstance(value, str):
         _storable(value)
     elif isinstance(value, dict):
@@ -89,7 +97,20 @@ Content = Annotated[str, StringConstraints(max_length=200_000), AfterValidator(_
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every error's body: a one-line ``message`` and the ``detail`` items it sums up."""
+
+    message: str
+    detail: list[ErrorItem]
 
 
 class Me(BaseModel):
@@ -117,6 +138,12 @@ class TokenIn(Strict):
     partner_id: PartnerId | None = Field(
         default=None, description="station planners only; default: the caller's partner"
     )
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="lifetime in days; default and maximum: the token policy",
+    )
 
 
 class TokenOut(BaseModel):
@@ -127,6 +154,19 @@ class TokenOut(BaseModel):
     prefix: str
     revoked: bool
     created_at: Utc
+    expires_at: Utc
+    revoked_at: Utc | None = None
+    revoked_by: int | None = None
+
+
+class TokenPolicyIn(Strict):
+    default_days: int = Field(ge=1, le=3650, description="lifetime of a new token, days")
+    max_days: int = Field(ge=1, le=3650, description="longest lifetime a token may get, days")
+
+
+class TokenPolicyOut(BaseModel):
+    default_days: int
+    max_days: int
 
 
 class TokenCreated(TokenOut):

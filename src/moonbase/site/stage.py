@@ -181,6 +181,8 @@ class SiteChoice:
     map: SiteMap
     summary: SiteSummary
     search_radius_km: float
+    #: Where the elements this place hosts are: ``location = "site"`` (an orbit node's is "node").
+    location: str = "site"
 
     @property
     def series(self) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from moonbase.store.models import (  # noqa: E402
     Result,
     ScenarioRecord,
     Token,
+    TokenPolicy,
 )
 from moonbase.store.tokens import (  # noqa: E402
     create_token,
@@ -27,6 +28,8 @@ from moonbase.store.tokens import (  # noqa: E402
     hash_token,
     issue_token,
     lookup_token,
+    set_token_policy,
+    token_policy,
 )
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "Result",
     "ScenarioRecord",
     "Token",
+    "TokenPolicy",
     "create_token",
     "database_url",
     "ensure_partner",
@@ -48,4 +52,6 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "migrate",
+    "set_token_policy",
+    "token_policy",
 ]

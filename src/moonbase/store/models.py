@@ -24,6 +24,7 @@ __all__ = [
     "Result",
     "ScenarioRecord",
     "Token",
+    "TokenPolicy",
     "utcnow",
 ]
 
@@ -67,6 +68,20 @@ class Token(Base):
     prefix: Mapped[str] = mapped_column(String(12))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The token stops working at this time (UTC); added by migration 0003.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class TokenPolicy(Base):
+    """How long new tokens live, set by the station planner: one row (id 1)."""
+
+    __tablename__ = "token_policy"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    default_days: Mapped[int] = mapped_column(Integer)
+    max_days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ScenarioRecord(Base):
@@ -108,7 +123,10 @@ class Result(Base):
     __tablename__ = "results"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)  # plan, simulation, schedule
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    #: At most one result per job (unique since migration 0003).
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jobs.id"), nullable=True, unique=True, index=True
+    )
     scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id"), nullable=True)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

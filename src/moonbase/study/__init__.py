@@ -1,6 +1,8 @@
-"""Studies on the plan: trades between variants of a scenario, and partner what-ifs, on Dask.
+"""Studies on the plan: maps of :func:`moonbase.plan` over variants or samples, on Dask.
 
-A study is a map of :func:`moonbase.plan` over variants of a base scenario: a study file
+:func:`plan_risk` is the whole plan under risk (:mod:`moonbase.study.montecarlo`).
+
+A trade study maps :func:`moonbase.plan` over variants of a base scenario: a study file
 (:mod:`moonbase.study.models`) names the base, the plan's date and seed and the variants, each a
 declarative set of changes (another site, surface or orbit, power elements, launchers, partners:
 :mod:`moonbase.study.changes`) or a partner what-if (a partner withdraws from a date, or joins
@@ -22,6 +24,7 @@ from moonbase.study.changes import ChangeError, apply_variant
 from moonbase.study.figures import FIGURES, partner_figures, variant_figures
 from moonbase.study.load import Study, VariantSpec, load_study, loads_study, with_what_ifs
 from moonbase.study.models import Joining, StudyFile, Variant, Withdrawal
+from moonbase.study.montecarlo import PlanRisk, PlanRiskConfig, plan_risk
 from moonbase.study.page import write_study
 from moonbase.study.run import StudyResult, VariantOutcome, run_study
 
@@ -29,6 +32,8 @@ __all__ = [
     "FIGURES",
     "ChangeError",
     "Joining",
+    "PlanRisk",
+    "PlanRiskConfig",
     "SiteCache",
     "SiteChooser",
     "Study",
@@ -44,6 +49,7 @@ __all__ = [
     "load_study",
     "loads_study",
     "partner_figures",
+    "plan_risk",
     "run_study",
     "site_key",
     "variant_figures",

@@ -53,18 +53,25 @@ def campaign_operating_dates(instance, plan) -> dict[str, date | None]:
 
 
 def station_from_scenario(
-    scenario, operating_dates: dict[str, date | None] | None = None, *, name: str | None = None
+    scenario,
+    operating_dates: dict[str, date | None] | None = None,
+    *,
+    name: str | None = None,
+    location: str = "site",
 ) -> tuple[Station | None, list[str]]:
-    """Components for the scenario's surface elements; returns ``(station or None, notes)``.
+    """Components for the scenario's elements at ``location``; returns ``(station or None, notes)``.
 
+    ``location`` is ``"site"`` (the surface base: arrays on vertical sun-tracking masts) or
+    ``"node"`` (the orbit node: sun-pointing arrays, ``mount = "tracking"``).
     ``operating_dates`` (from :func:`campaign_operating_dates`) gives each element's arrival;
-    without it every surface element that is not ``failed`` is present from the start.
+    without it every element there that is not ``failed`` is present from the start.
     """
     components: list[dict] = []
     notes: list[str] = []
     crewed: list[tuple] = []
+    mount = "tracking" if location == "node" else "vertical_tracking"
     for e in scenario.elements:
-        if e.location != "site" or e.state == "failed":
+        if e.location != location or e.state == "failed":
             continue
         if operating_dates is not None and e.id not in operating_dates:
             notes.append(f"{e.id}: not flown in the campaign plan, left out")
@@ -90,7 +97,7 @@ def station_from_scenario(
                         "type": "solar_array",
                         "name": f"{e.id}:pv",
                         "rated_power_w": e.power_produced_w,
-                        "mount": "vertical_tracking",
+                        "mount": mount,
                         **common,
                     }
                 )

@@ -402,7 +402,14 @@ def load_station(path: str | Path) -> Station:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"no such file {str(path)!r}", field="station")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not UTF-8 text (byte {error.start})",
+            field="station",
+            hint="save the station file as UTF-8 TOML or JSON",
+        ) from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:

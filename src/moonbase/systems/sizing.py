@@ -41,9 +41,11 @@ class SizingResult:
     station: Station
 
 
-def _alive(station, drivers, tolerance_kwh, **options) -> bool:
+def _alive(station, drivers, tolerance_kwh, min_margin_h, **options) -> bool:
     result = simulate_station(station, drivers, **options)
-    return result.kpis["critical_energy_not_served_kwh"] <= tolerance_kwh
+    kpis = result.kpis
+    served = kpis["critical_energy_not_served_kwh"] <= tolerance_kwh
+    return served and (min_margin_h is None or kpis["min_survival_margin_h"] > min_margin_h)
 
 
 def size_component(
@@ -55,13 +57,16 @@ def size_component(
     upper: float | None = None,
     rtol: float = 1e-3,
     tolerance_kwh: float = 1e-9,
+    min_margin_h: float | None = None,
     **options,
 ) -> SizingResult:
     """Smallest value of ``component``'s size parameter that serves every survival load.
 
-    ``upper`` is a size known to be enough (default: grows from the current value by doubling).
-    ``rtol`` is the relative width of the final bracket. ``options`` go to
-    :func:`simulate_station`. Raises InputError when even ``upper`` is not enough.
+    With ``min_margin_h`` the survival margin (hours the storage could carry the survival loads)
+    must also stay above it at every step: the storage never runs empty. ``upper`` is a size
+    known to be enough (default: grows from the current value by doubling). ``rtol`` is the
+    relative width of the final bracket. ``options`` go to :func:`simulate_station`. Raises
+    InputError when even ``upper`` is not enough.
     """
     station = parse_station(station)
     target = station.get(component)
@@ -81,7 +86,11 @@ def size_component(
         nonlocal count
         count += 1
         return _alive(
-            station.replace(component, **{parameter: value}), drivers, tolerance_kwh, **options
+            station.replace(component, **{parameter: value}),
+            drivers,
+            tolerance_kwh,
+            min_margin_h,
+            **options,
         )
 
     lo = 0.0

@@ -68,19 +68,20 @@ class StationRun:
         return systems_section(self)
 
 
-def crew_on_board(scenario: Scenario, arrivals: dict, times) -> np.ndarray:
-    """Crew on board at each of ``times`` (UTC): the crewed site elements the campaign flies.
+def crew_on_board(scenario: Scenario, arrivals: dict, times, location: str = "site") -> np.ndarray:
+    """Crew on board at each of ``times`` (UTC): the crewed elements at ``location`` flown.
 
     An element's ``crew`` is on board from its arrival (``arrivals[id]``, a date; None: from
     the first time) for ``surface_stay_days``; elements absent from ``arrivals`` (not flown),
-    not at the site, failed or without a stay add none.
+    not at ``location`` (``"site"``, or ``"node"`` for the orbit node), failed or without a
+    stay add none.
     """
     times = pd.DatetimeIndex(times)
     if times.tz is not None:
         times = times.tz_convert("UTC").tz_localize(None)
     crew = np.zeros(len(times))
     for e in scenario.elements:
-        if e.crew <= 0 or e.location != "site" or e.state == "failed" or e.id not in arrivals:
+        if e.crew <= 0 or e.location != location or e.state == "failed" or e.id not in arrivals:
             continue
         if not e.surface_stay_days or len(times) == 0:
             continue
@@ -164,19 +165,24 @@ def run_station(
 ) -> StationRun:
     """Simulate the station that ``campaign`` builds at ``site``'s chosen cell.
 
-    ``site`` is a :class:`~moonbase.site.stage.SiteChoice`, ``campaign`` a
-    :class:`~moonbase.campaign.stage.CampaignOutcome`.
+    ``site`` is a :class:`~moonbase.site.stage.SiteChoice` (the surface base), or the orbit
+    stage's :class:`~moonbase.orbit.stage.NodeChoice` (the orbital station: its elements, its
+    eclipses, no relays), ``campaign`` a :class:`~moonbase.campaign.stage.CampaignOutcome`.
     """
     arrivals = campaign.arrivals()
-    station, notes = station_from_scenario(scenario, arrivals)
+    location = getattr(site, "location", "site")
+    station, notes = station_from_scenario(scenario, arrivals, location=location)
     if station is None:
         raise InputError(
-            "no surface element of the scenario has power or comms figures",
+            f"no element of the scenario at the {location} has power or comms figures",
             field="elements",
-            hint="give power_produced_w / power_consumed_operating_w to surface elements",
+            hint=f"give power_produced_w / power_consumed_operating_w to elements at the {location}",
         )
-    crew = crew_on_board(scenario, arrivals, site.series.index)
-    relay, relay_notes = relay_available_at_site(scenario, site, arrivals)
+    crew = crew_on_board(scenario, arrivals, site.series.index, location)
+    if location == "site":
+        relay, relay_notes = relay_available_at_site(scenario, site, arrivals)
+    else:
+        relay, relay_notes = np.zeros(len(site.series)), []
     drivers = drivers_from_site_series(site.series, crew=crew, relay_available=relay)
     simulation = simulate_station(station, drivers, failures=failures, seed=seed)
     return StationRun(station, simulation, tuple(notes + relay_notes), failures, seed)

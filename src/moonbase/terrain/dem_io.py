@@ -157,8 +157,8 @@ def read_npy(path, *, corner_xy_m=None, pixel_m=None, fill=None, bounds_m=None) 
         )
     try:
         heights = np.load(path, allow_pickle=False, mmap_mode="r")
-    except (OSError, ValueError) as error:
-        raise DataError(f"{path}: not a readable .npy array ({error})") from error
+    except (OSError, ValueError, EOFError) as error:  # EOFError: an empty or truncated file
+        raise DataError(f"{path}: not a readable .npy array ({error or 'empty file'})") from None
     if heights.ndim != 2 or not np.issubdtype(heights.dtype, np.number):
         raise DataError(
             f"{path}: expected a 2-D numeric array of heights, got {heights.dtype} {heights.shape}"

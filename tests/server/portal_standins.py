@@ -1,5 +1,5 @@
-"""Small stand-in job functions with the registry's signature, for tests and for a portal whose
-library stages are not installed.
+"""Small stand-in job functions with the registry's signature, for tests of the job machinery
+(queueing, cancels, checkpoints, crashes, restarts), where the library's plan would be slow.
 
 Each takes ``(params, progress, checkpoint)`` and returns a JSON-able document. ``progress(f,
 message, checkpoint=None)`` records progress in the database and raises
