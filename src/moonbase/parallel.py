@@ -24,17 +24,25 @@ def chunk_sizes(n_runs: int, chunk_runs: int) -> list[int]:
     return [int(chunk_runs)] * full + ([rest] if rest else [])
 
 
-def dask_client(n_workers: int, scheduler_address: str | None):
+def dask_client(
+    n_workers: int,
+    scheduler_address: str | None,
+    *,
+    timeout_s: float = 10.0,
+    env: dict[str, str] | None = None,
+):
     """``(client, cluster)``: a client of the scheduler at ``scheduler_address``, or of a local
-    cluster of ``n_workers`` single-threaded processes (``cluster`` None for an address).
+    cluster of ``n_workers`` single-threaded processes (``cluster`` None for an address), each
+    with the environment variables ``env``.
 
-    An address no scheduler answers is an :class:`InputError` naming ``--scheduler``.
+    An address no scheduler answers within ``timeout_s`` is an :class:`InputError` naming
+    ``--scheduler``.
     """
     from distributed import Client, LocalCluster
 
     if scheduler_address is not None:
         try:
-            return Client(scheduler_address, timeout="10s"), None
+            return Client(scheduler_address, timeout=timeout_s), None
         except (OSError, TimeoutError, ValueError) as error:
             raise InputError(
                 f"cannot reach a Dask scheduler at {scheduler_address!r} ({error})",
@@ -48,6 +56,7 @@ def dask_client(n_workers: int, scheduler_address: str | None):
         threads_per_worker=1,
         dashboard_address=None,
         scheduler_kwargs={"dashboard_address": ":0"},  # no fixed port, no warning
+        env=env or {},
     )
     return Client(cluster), cluster
 

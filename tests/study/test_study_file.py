@@ -226,7 +226,7 @@ def test_cli_unreachable_scheduler_is_one_line_and_quick(write_study_file, monke
     )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith("moonbase: error: --scheduler: cannot reach the Dask scheduler")
+    assert err.startswith("moonbase: error: --scheduler: cannot reach a Dask scheduler")
     assert time.perf_counter() - began < 30
     assert not out.exists()
 

@@ -36,7 +36,6 @@ __all__ = [
     "VariantJob",
     "VariantOutcome",
     "build_terrain",
-    "connect",
     "run_study",
     "run_variant",
     "site_stage",
@@ -245,24 +244,6 @@ class StudyResult:
         return tuple(o for o in self.outcomes if not o.ok)
 
 
-def connect(scheduler: str, timeout_s: float | None = None):
-    """A ``distributed.Client`` of the scheduler at ``scheduler``, or a one-line InputError
-    after ``timeout_s`` (default :data:`CONNECT_TIMEOUT_S`)."""
-    from distributed import Client
-
-    timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
-    try:
-        return Client(scheduler, timeout=timeout_s)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise InputError(
-            f"cannot reach the Dask scheduler {scheduler!r} within {timeout_s:g} s "
-            f"({' '.join(str(error).split())})",
-            field="--scheduler",
-            hint="check the address (tcp://HOST:PORT) and that `dask scheduler` runs there, "
-            "or leave --scheduler out to run on a local cluster",
-        ) from None
-
-
 def run_study(
     study: Study,
     out: str | Path,
@@ -414,23 +395,20 @@ def _worker_threads(workers: int) -> dict[str, str]:
 
 
 def _run_dask(runnable, site_jobs, workers, scheduler, client, progress, timeout_s):
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
+
+    from moonbase.parallel import dask_client
 
     own_cluster = own_client = None
     try:
         if client is None:
-            if scheduler is not None:
-                client = own_client = connect(scheduler, timeout_s)
-            else:
-                own_cluster = LocalCluster(
-                    processes=True,
-                    n_workers=max(1, workers),
-                    threads_per_worker=1,
-                    dashboard_address=None,
-                    scheduler_kwargs={"dashboard_address": ":0"},  # no fixed port, no warning
-                    env=_worker_threads(max(1, workers)),
-                )
-                client = own_client = Client(own_cluster)
+            own_client, own_cluster = dask_client(
+                workers,
+                scheduler,
+                timeout_s=CONNECT_TIMEOUT_S if timeout_s is None else timeout_s,
+                env=_worker_threads(max(1, workers)),
+            )
+            client = own_client
         used = len(client.scheduler_info().get("workers", {}))
         site_futures = {
             key: client.submit(_site_or_none, job, pure=False, key=f"site-{key[:16]}")
