@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import distributed  # noqa: F401  (see below)
 import pytest
 
 from moonbase.study import example_path
+
+# distributed's configuration is loaded before any test changes one of its keys: a
+# ``dask.config.set`` on a section that does not exist yet removes the whole section on exit, and a
+# local cluster started later in the same process then finds no "distributed" configuration.
 
 #: The tiny station shipped beside the example studies (three partners, a reactor, three years).
 TINY = example_path("two-sites").with_name("tiny_station.toml")
