@@ -1,13 +1,16 @@
-"""Partner what-if on the tiny station, and the comparison page in a real browser.
+"""Partner what-if on the tiny station, a base with an orbit node beside it, and the comparison
+page in a real browser.
 
 Partner C (the reactor) withdraws, partner D joins with money and an experiment; each is planned
 against the unchanged base, and the numbers are checked by hand: the entitlements from the
-contributions' values, and the storage the station needs at night once the reactor is gone.
+contributions' values, and the storage the station needs at night once the reactor is gone. The
+variant with a node counts both stations, and the node's mass follows the rocket equation.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 
 import pytest
@@ -15,6 +18,40 @@ import pytest
 from moonbase.study import load_study, run_study, write_study
 
 BODY = """
+[[variants]]
+name = "with-node"
+station = "both"
+orbit = { name = "LLO node", family = "llo", altitude_km = 100.0, inclination_deg = 90.0 }
+
+[[variants.add_elements]]
+id = "NODE-1"
+name = "Node module"
+partner = "B"
+role = "research"
+location = "node"
+mass_tli_kg = 3000.0
+power_produced_w = 3000.0
+energy_storage_wh = 5000.0
+power_consumed_operating_w = 500.0
+power_consumed_survival_w = 200.0
+downlink_rate_mbps = 10.0
+data_buffer_gbit = 100.0
+provides = ["research"]
+earliest_launch = 2030-01-01
+provenance = "notional"
+source = "test"
+
+[[variants.add_experiments]]
+id = "NODE-OBS"
+partner = "B"
+category = "lunar_based_observation"
+duration_h = 24.0
+power_w = 100.0
+data_volume_gbit = 1.0
+requires = ["NODE-1"]
+repeats = 10
+repeat_gap_h = 48.0
+
 [what_if]
 baseline = "as-planned"
 
@@ -65,7 +102,8 @@ def what_if(tmp_path_factory):
 
 def test_what_ifs_run_against_the_baseline(what_if):
     result, data, _ = what_if
-    assert [o.name for o in result.outcomes] == ["as-planned", "withdraw-C", "join-D"]
+    names = [o.name for o in result.outcomes]
+    assert names == ["as-planned", "with-node", "withdraw-C", "join-D"]
     assert all(o.ok for o in result.outcomes), [o.failure for o in result.outcomes]
     assert [(w["variant"], w["baseline"]) for w in data["what_if"]] == [
         ("withdraw-C", "as-planned"),
@@ -115,6 +153,26 @@ def test_withdrawing_the_reactor_partner_changes_survival_and_everyones_science(
     assert station["basic_model_operating"]["change"] >= 0
 
 
+def test_a_base_with_a_node_counts_both_stations(what_if):
+    result, _, _ = what_if
+    figures = result.outcome("with-node").figures
+    summary = json.loads((result.out / "variants" / "with-node" / "summary.json").read_text())
+    node = summary["orbit"]["station"]
+    assert figures["stations"] == ["site", "node"]
+    assert figures["science_value"] == summary["science"]["value"] + node["science"]["value"]
+    assert node["science"]["runs"] == 10  # the node's own experiment, on the node
+    margins = (
+        summary["systems"]["min_survival_margin_h"],
+        node["systems"]["min_survival_margin_h"],
+    )
+    assert figures["min_survival_margin_h"] == min(margins)
+    # by hand: the rocket equation for the insertion into the node's orbit at 320 s
+    dv_m_s = 1000.0 * summary["orbit"]["insertion_delta_v_km_s"]
+    assert figures["node_mass_kg"] == pytest.approx(3000.0 * math.exp(-dv_m_s / (9.80665 * 320)))
+    shares = [row["delivered_percent"] for row in result.outcome("with-node").partners.values()]
+    assert sum(shares) == pytest.approx(100.0)
+
+
 @pytest.mark.browser
 def test_comparison_page_in_a_browser(what_if):
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
@@ -134,7 +192,7 @@ def test_comparison_page_in_a_browser(what_if):
             page.goto(paths["html"].resolve().as_uri())
             rows = page.locator("#variants tbody tr")
             assert rows.count() == len(result.outcomes)
-            assert rows.nth(1).get_attribute("data-variant") == "withdraw-C"
+            assert rows.nth(2).get_attribute("data-variant") == "withdraw-C"
             # the Pareto plot is drawn by plotly.js: one marker per planned variant
             page.wait_for_selector("#pareto .scatterlayer .trace")
             points = page.locator("#pareto .scatterlayer .trace .point")

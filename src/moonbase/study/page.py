@@ -43,6 +43,7 @@ _COLUMNS = {
     "basic_model_operating": "basic model operating",
     "p_basic_model_by_target": "P(basic model by target)",
     "landed_mass_kg": "mass landed (kg)",
+    "node_mass_kg": "mass at the node (kg)",
     "min_survival_margin_h": "survival margin (h)",
     "closure": "closure",
     "science_value": "science value",
@@ -135,7 +136,9 @@ def study_table(result) -> pd.DataFrame:
             "p_basic_model_by_target",
             "first_launch",
             "campaign_status",
+            "stations",
             "landed_mass_kg",
+            "node_mass_kg",
             "min_survival_margin_h",
             "critical_energy_not_served_kwh",
             "closed",
@@ -148,7 +151,8 @@ def study_table(result) -> pd.DataFrame:
             "longitude_deg",
             "lit_percent",
         ):
-            row[name] = figures.get(name)
+            value = figures.get(name)
+            row[name] = "+".join(value) if isinstance(value, list) else value
         row["unmet"] = "; ".join(figures.get("unmet", []))
         for pid in partners:
             shares = outcome.partners.get(pid, {})
@@ -331,8 +335,11 @@ def render_page(result, data: dict) -> str:
 
 
 def _variants_table(result, partners, data) -> str:
-    any_cost = any(o.figures.get("cost_musd") is not None for o in result.outcomes)
-    columns = [c for c in _COLUMNS if c != "cost_musd" or any_cost]
+    present = {
+        name: any(o.figures.get(name) is not None for o in result.outcomes)
+        for name in ("cost_musd", "node_mass_kg")
+    }
+    columns = [c for c in _COLUMNS if present.get(c, True)]
     head = ["variant", "status"] + [_COLUMNS[c] for c in columns] + partners
     rows = ["<table id='variants'><thead><tr>"]
     rows += [f"<th>{_e(h)}</th>" for h in head]

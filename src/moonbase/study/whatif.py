@@ -22,6 +22,7 @@ STATION_FIGURES = {
     "closed": "closed",
     "closure_fixes": "closure fixes",
     "landed_mass_kg": "mass landed (kg)",
+    "node_mass_kg": "mass at the node (kg)",
     "science_value": "science value",
     "science_runs": "science runs",
     "cost_musd": "cost (M$)",
