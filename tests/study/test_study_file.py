@@ -205,13 +205,14 @@ def test_the_example_study_loads_with_its_four_variants():
     study = load_study(example_path())
     names = [v.name for v in study.variants]
     assert names == ["connecting-ridge", "shackleton-rim", "orbit-node", "surface-and-node"]
-    ridge, rim = study.variants[:2]
+    ridge, rim, node, both = study.variants
     assert ridge.scenario is not None and rim.scenario.site.name == "Shackleton rim"
-    for spec in study.variants[2:]:
-        # planned once the plan supports an orbit node; until then, failed with its reason
-        assert spec.scenario is not None or (
-            spec.failure.startswith("surface_or_orbit.toml:") and f"'{spec.name}'" in spec.failure
-        )
+    assert node.scenario.site is None and node.scenario.orbit.family == "nrho"
+    assert both.scenario.site == ridge.scenario.site and both.scenario.orbit.family == "nrho"
+    assert {e.id for e in both.scenario.elements if e.location == "node"} == {
+        "NODE-POWER",
+        "NODE-LAB",
+    }
 
 
 def test_cli_unreachable_scheduler_is_one_line_and_quick(write_study_file, monkeypatch, capsys):

@@ -132,8 +132,8 @@ def test_failed_variants_are_listed_with_their_reason_and_the_others_run(runs):
     assert bad.stage == breaks.stage == "study file"
     assert "variant 'bad-key': variants[2].site.latitud_deg: unknown key" in bad.failure
     assert "variant 'breaks': scenario site.latitude_deg" in breaks.failure
-    # the plan cannot make a station without a surface site (until the orbit node is planned,
-    # and an element in orbit is not a node)
+    # the plan cannot make a station without a surface site or node elements (an element in
+    # orbit, a relay, is not part of the node)
     assert orbit.stage == "plan" and orbit.failure.startswith("variant 'orbit-only': site:")
     page = paths["html"].read_text()
     for outcome in one.outcomes:
