@@ -30,11 +30,12 @@ browser:
 	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium not installed: browser tests will be skipped"; }
 
+# The docs build first, so that the test runner's summary is the last line of the output.
 test: $(STAMP_TEST) browser
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
-	$(BIN)/python -m pytest -n 2 --benchmark-disable
 	$(MAKE) --no-print-directory docs
+	$(BIN)/python -m pytest -n 2 --benchmark-disable
 
 # The documentation site, offline, tutorials executed (cached in docs/_build/.jupyter_cache),
 # every warning an error. Open docs/_build/html/index.html.
