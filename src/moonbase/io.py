@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader never sees a half-written file, a crash never leaves one behind."""
+"""Files: atomic writes (a reader never sees a half-written file, a crash never leaves one
+behind) and reading the text files users name, with one clear error."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_text_atomic"]
+__all__ = ["atomic_path", "read_user_text", "write_text_atomic"]
 
 
 @contextmanager
@@ -45,3 +46,29 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def read_user_text(path: str | os.PathLike, *, what: str, field: str, hint: str) -> str:
+    """The UTF-8 text of a file a user names (a scenario, a study, a station), or one clear error.
+
+    A missing file, a folder, an unreadable file and text that is not UTF-8 each raise
+    :class:`moonbase.errors.InputError` naming ``what`` (e.g. ``"scenario file"``), the file and
+    ``field``; ``hint`` says what to do about a missing file.
+    """
+    from moonbase.errors import InputError
+
+    file = Path(path)
+    if not file.exists():
+        raise InputError(f"{what} {str(file)!r} does not exist", field=field, hint=hint)
+    if not file.is_file():
+        raise InputError(f"{what} {str(file)!r} is not a file", field=field, hint=hint)
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{what} {str(file)!r} is not UTF-8 text (byte {error.start})",
+            field=field,
+            hint="save it as UTF-8",
+        ) from None
+    except OSError as error:
+        raise InputError(f"cannot read {what} {str(file)!r}: {error}", field=field) from None

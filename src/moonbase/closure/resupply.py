@@ -18,16 +18,9 @@ import pandas as pd
 from moonbase.closure.records import UnmetNeed
 from moonbase.closure.storage import Fix, replan
 from moonbase.errors import InputError
+from moonbase.systems.adapters import LANDED_FIELDS as LANDED_FIELD
 
 __all__ = ["LANDED_FIELD", "logistics_element_id", "resupply_fix", "stock_unmet"]
-
-#: The element field that lands each critical commodity.
-LANDED_FIELD = {
-    "o2": "landed_o2_kg",
-    "water": "landed_water_kg",
-    "food": "landed_food_kg",
-    "n2": "landed_n2_kg",
-}
 
 
 def logistics_element_id(number: int) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from moonbase.errors import InputError
-from moonbase.io import write_text_atomic
+from moonbase.io import read_user_text, write_text_atomic
 from moonbase.scenario.checks import check_raw, check_scenario, location_choices
 from moonbase.scenario.models import Scenario
 from moonbase.scenario.problems import Problem, ScenarioError, format_path
@@ -105,18 +105,12 @@ def validate_scenario(source: Scenario | str | os.PathLike) -> list[Problem]:
 
 def _parse_file(path: str | os.PathLike) -> tuple[Scenario | None, list[Problem]]:
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(
-            f"scenario file {str(file)!r} does not exist",
-            field="scenario",
-            hint="check the path, or start one with `moonbase scenario new PATH`",
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(
-            f"cannot read scenario file {str(file)!r}: {error}", field="scenario"
-        ) from None
+    text = read_user_text(
+        file,
+        what="scenario file",
+        field="scenario",
+        hint="check the path, or start one with `moonbase scenario new PATH`",
+    )
     return _parse_text(text, file.name)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from moonbase.errors import InputError
+from moonbase.io import read_user_text
 from moonbase.scenario import BUILTIN_SCENARIOS, Scenario, ScenarioError
 from moonbase.scenario.problems import format_path
 from moonbase.scenario.toml_lines import line_map, line_of
@@ -84,16 +85,12 @@ class Study:
 def load_study(path: str | os.PathLike) -> Study:
     """Read and check a study file (see :mod:`moonbase.study.models`)."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(
-            f"study file {str(file)!r} does not exist",
-            field="study",
-            hint="check the path; `moonbase study --example PATH` writes an example",
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read study file {str(file)!r}: {error}", field="study") from None
+    text = read_user_text(
+        file,
+        what="study file",
+        field="study",
+        hint="check the path; `moonbase study --example PATH` writes an example",
+    )
     return loads_study(text, file=file.name, folder=file.parent)
 
 

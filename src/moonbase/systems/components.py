@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from moonbase.errors import InputError
+from moonbase.io import read_user_text
 
 __all__ = [
     "CARGO_COMMODITIES",
@@ -400,16 +401,9 @@ def parse_station(data: dict | Station) -> Station:
 def load_station(path: str | Path) -> Station:
     """Read a station from a TOML or JSON file (``[[components]]`` tables)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"no such file {str(path)!r}", field="station")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"{path}: not UTF-8 text (byte {error.start})",
-            field="station",
-            hint="save the station file as UTF-8 TOML or JSON",
-        ) from None
+    text = read_user_text(
+        path, what="station file", field="station", hint="give a TOML or JSON station file"
+    )
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
