@@ -60,9 +60,9 @@ def logistics_section(logistics, run) -> Section:
         "less their TLI masses, times the launcher's landed fraction). A linear programme "
         "fills the manifests so that each critical store holds its reserve "
         f"({logistics.reserve_days:g} days of current consumption) at every hour, with the "
-        "least extra mass first and the least mass carried, earlier flights preferred; the "
-        "twin then runs with the manifests on board, so the stores below are its own, "
-        "balanced exactly.",
+        "least extra mass first, then the least mass carried, on the latest flights that bring "
+        "it in time (earlier flights keep their room); the twin then runs with the manifests "
+        "on board, so the stores below are its own, balanced exactly.",
         f"{summary['carriers']} flights land at the station with "
         f"{summary['spare_capacity_kg']:,.0f} kg of spare capacity in all; "
         f"{summary['flights_with_manifests']} carry manifests: "
@@ -86,10 +86,14 @@ def logistics_section(logistics, run) -> Section:
             f"Repairs waited {summary['repairs_waiting_h']:,.0f} h in all for spares to arrive."
         )
     table = logistics.table()
-    loaded = table[table["manifested_kg"] > 0]
+    loaded = table[table["manifested_kg"] > 0].round(1)
+    balance = logistics.balance(run)
+    balance[["inflow", "outflow", "stored_change"]] = balance[
+        ["inflow", "outflow", "stored_change"]
+    ].round(3)
     return Section(
         "Logistics: manifests and stores",
         paragraphs,
-        tables=[loaded, logistics.balance(run)],
+        tables=[loaded, balance],
         figures=[stores_figure(logistics, run)],
     )
