@@ -247,8 +247,10 @@ def choose_site(
         ),
         dtype=float,
     )
+    # ranked in float32 like the ground map below, so one compiled kernel serves both (the
+    # chosen cell's own series keeps its float64 horizon)
     at_mast = visibility_statistics(
-        horizons, lat[near], lon[near], ground[near] + mast_height_m, survey
+        horizons.astype(np.float32), lat[near], lon[near], ground[near] + mast_height_m, survey
     )
     # The whole map at ground level: where the permanent shadow is (and the map's light).
     ground_map = map_inputs(
