@@ -32,7 +32,7 @@ the file, the variant and the field, and the other variants still run.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -51,18 +51,6 @@ Identifier = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", min_length=1, max_length=64)
 ]
 
-#: The figures of a variant that a Pareto plot may put on its axes (:mod:`moonbase.study.figures`).
-FIGURE_NAMES = (
-    "basic_model_operating",
-    "p_basic_model_by_target",
-    "landed_mass_kg",
-    "node_mass_kg",
-    "min_survival_margin_h",
-    "science_value",
-    "science_runs",
-    "cost_musd",
-    "lit_percent",
-)
 FigureName = Literal[
     "basic_model_operating",
     "p_basic_model_by_target",
@@ -74,6 +62,8 @@ FigureName = Literal[
     "cost_musd",
     "lit_percent",
 ]
+#: The figures of a variant that a Pareto plot may put on its axes (:mod:`moonbase.study.figures`).
+FIGURE_NAMES = get_args(FigureName)
 
 
 class _Model(BaseModel):
